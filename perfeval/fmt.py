@@ -1,0 +1,31 @@
+"""How figures are shown to a reviewer: one place for money, rates and scores."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = ["money", "rate", "score"]
+
+_CENT = Decimal("0.01")
+
+
+def money(value: Decimal | None) -> str:
+    """242400 → '242,400.00' (yuan); blank → '—'."""
+    if value is None:
+        return "—"
+    return f"{value.quantize(_CENT, ROUND_HALF_UP):,}"
+
+
+def rate(value: Decimal | None) -> str:
+    """A fraction as a percentage: 1 → '100.00%'; blank → '—'."""
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(_CENT, ROUND_HALF_UP)}%"
+
+
+def score(value: Decimal | None) -> str:
+    """A score or weight without needless decimals: 96.00 → '96', 7.5 → '7.5'; blank → '—'."""
+    if value is None:
+        return "—"
+    text = f"{value.quantize(_CENT, ROUND_HALF_UP)}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -1,0 +1,120 @@
+"""From paths to evaluations: find form files, read every sheet, pick the layout.
+
+``read_forms`` never stops at a bad file: it returns what it read, what it skipped
+(sheets without a form) and the errors, each naming its file and place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .district import parse_district
+from .exceptions import FormError, NoFormError, PerfevalError
+from .model import Evaluation
+from .sheets import FORM_SUFFIXES, Sheet, read_sheets
+
+__all__ = ["ReadResult", "find_form_files", "layouts", "read_form", "read_forms"]
+
+log = logging.getLogger("perfeval")
+
+Layout = Callable[[Sheet], Evaluation]
+
+
+class LayoutRegistry:
+    """Form layouts by name, each with a test that recognises its grid."""
+
+    def __init__(self) -> None:
+        self._layouts: dict[str, tuple[Callable[[Sheet], bool], Layout]] = {}
+
+    def register(self, name: str, recognise: Callable[[Sheet], bool], parse: Layout) -> None:
+        self._layouts[name] = (recognise, parse)
+
+    def get(self, name: str) -> Layout:
+        try:
+            return self._layouts[name][1]
+        except KeyError:
+            raise PerfevalError(f"没有名为“{name}”的表样") from None
+
+    def parse(self, sheet: Sheet) -> Evaluation:
+        """Parse a sheet with the first layout that recognises it (district by default)."""
+        for recognise, parse in self._layouts.values():
+            if recognise(sheet):
+                return parse(sheet)
+        return self.get("district")(sheet)
+
+
+layouts = LayoutRegistry()
+layouts.register("district", lambda sheet: False, parse_district)
+
+
+@dataclass
+class ReadResult:
+    """What reading some paths gave."""
+
+    evaluations: list[Evaluation] = field(default_factory=list)
+    skipped: list[NoFormError] = field(default_factory=list)
+    errors: list[FormError] = field(default_factory=list)
+
+
+def find_form_files(path: Path) -> list[Path]:
+    """Every form file under a folder (sorted, no symlink loops), or the file itself."""
+    if not path.is_dir():
+        return [path]
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(path, followlinks=True):
+        stat = os.stat(root)
+        if (stat.st_dev, stat.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        dirs.sort()
+        for name in sorted(files):
+            candidate = Path(root) / name
+            if candidate.suffix.lower() in FORM_SUFFIXES and not name.startswith(("~$", ".")):
+                found.append(candidate)
+    return found
+
+
+def read_form(path: Path) -> tuple[list[Evaluation], list[NoFormError]]:
+    """Every evaluation in one file, and the sheets that hold none.
+
+    Raises FormError when the file cannot be read or holds no form at all.
+    """
+    evaluations: list[Evaluation] = []
+    skipped: list[NoFormError] = []
+    for sheet in read_sheets(path):
+        try:
+            evaluations.append(layouts.parse(sheet))
+        except NoFormError as error:
+            skipped.append(error)
+    if not evaluations:
+        if len(skipped) == 1:
+            raise skipped[0]
+        raise NoFormError(f"{len(skipped)} 个工作表中都没有找到指标表", path=str(path))
+    for notice in skipped:
+        log.info("跳过 %s", notice)
+    return evaluations, skipped
+
+
+def read_forms(paths: Iterable[str | Path]) -> ReadResult:
+    """Read every form under the paths; one bad file never stops the others."""
+    result = ReadResult()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            result.errors.append(FormError("文件或文件夹不存在", path=str(path)))
+            continue
+        for file in find_form_files(path):
+            try:
+                evaluations, skipped = read_form(file)
+            except FormError as error:
+                result.errors.append(error)
+                continue
+            result.evaluations.extend(evaluations)
+            result.skipped.extend(skipped)
+    return result

@@ -1,0 +1,280 @@
+"""The normalised model of one self-evaluation, whatever file it came from.
+
+Money is in yuan, rates are fractions (100% → 1), weights and scores are exact
+decimals; a blank cell is ``None``, never 0. ``to_json`` gives the documented
+JSON shape of ``perfeval parse --json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+__all__ = [
+    "BudgetBlock",
+    "BudgetRow",
+    "DeclaredTotal",
+    "Evaluation",
+    "GradeBand",
+    "Indicator",
+    "Measure",
+    "Project",
+    "Source",
+    "json_number",
+]
+
+
+def json_number(value: Decimal | None) -> int | float | None:
+    """A Decimal as a JSON number: integral values as ints, others as floats."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an evaluation was read from."""
+
+    path: str
+    sheet: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "sheet": self.sheet}
+
+    def __str__(self) -> str:
+        return f"{self.path} [{self.sheet}]" if self.sheet else self.path
+
+
+@dataclass
+class Project:
+    """The header of a form."""
+
+    name: str | None = None
+    unit: str | None = None
+    department: str | None = None
+    recurring: bool | None = None
+    budget: Decimal | None = None
+    executed: Decimal | None = None
+    prior_year_rate: Decimal | None = None
+    execution_rate: Decimal | None = None
+    goal: str | None = None
+    evaluated_on: date | None = None
+    grade: str | None = None
+    performance: str | None = None
+    problems: str | None = None
+    measures: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "department": self.department,
+            "recurring": self.recurring,
+            "budget": json_number(self.budget),
+            "executed": json_number(self.executed),
+            "prior_year_rate": json_number(self.prior_year_rate),
+            "execution_rate": json_number(self.execution_rate),
+            "goal": self.goal,
+            "evaluated_on": self.evaluated_on.isoformat() if self.evaluated_on else None,
+            "grade": self.grade,
+            "performance": self.performance,
+            "problems": self.problems,
+            "measures": self.measures,
+        }
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A target or actual as written ("≥95%", "100人次") and what could be parsed of it."""
+
+    text: str | None
+    operator: str | None = None
+    number: Decimal | None = None
+    unit: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "operator": self.operator,
+            "number": json_number(self.number),
+            "unit": self.unit,
+        }
+
+
+@dataclass
+class Indicator:
+    """One scored row of the indicator table."""
+
+    name: str
+    weight: Decimal
+    self_score: Decimal | None
+    category: str | None = None
+    category_points: Decimal | None = None
+    explanation: str | None = None
+    rule: str | None = None
+    remark: str | None = None
+    # Where the row is in its file (1-based); not part of the evaluation's content.
+    row: int | None = field(default=None, compare=False)
+    # The national form's extra columns.
+    level2: str | None = None
+    target: Measure | None = None
+    actual: Measure | None = None
+    deviation_reason: str | None = None
+
+    def to_json(self, national: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "category": self.category,
+            "category_points": json_number(self.category_points),
+            "name": self.name,
+            "explanation": self.explanation,
+            "weight": json_number(self.weight),
+            "rule": self.rule,
+            "self_score": json_number(self.self_score),
+            "remark": self.remark,
+        }
+        if national:
+            data["level2"] = self.level2
+            data["target"] = self.target.to_json() if self.target else None
+            data["actual"] = self.actual.to_json() if self.actual else None
+            data["deviation_reason"] = self.deviation_reason
+        return data
+
+
+@dataclass(frozen=True)
+class DeclaredTotal:
+    """The 合计 row as the form states it."""
+
+    weight: Decimal | None = None
+    self_score: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"weight": json_number(self.weight), "self_score": json_number(self.self_score)}
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    """One grade and the totals that earn it, e.g. 优秀 for [90, 100]."""
+
+    grade: str
+    lower: Decimal
+    upper: Decimal | None
+    lower_inclusive: bool = True
+    upper_inclusive: bool = False
+
+    def contains(self, total: Decimal) -> bool:
+        above = total >= self.lower if self.lower_inclusive else total > self.lower
+        if self.upper is None:
+            return above
+        below = total <= self.upper if self.upper_inclusive else total < self.upper
+        return above and below
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "grade": self.grade,
+            "min": json_number(self.lower),
+            "min_inclusive": self.lower_inclusive,
+            "max": json_number(self.upper),
+            "max_inclusive": self.upper_inclusive,
+        }
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One row of the national form's 项目资金 block, in yuan."""
+
+    label: str
+    initial: Decimal | None = None
+    adjusted: Decimal | None = None
+    executed: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "initial": json_number(self.initial),
+            "adjusted": json_number(self.adjusted),
+            "executed": json_number(self.executed),
+        }
+
+
+@dataclass(frozen=True)
+class BudgetBlock:
+    """The national form's 项目资金 block: the scored total row and its 其中 rows."""
+
+    initial: Decimal | None = None
+    adjusted: Decimal | None = None
+    executed: Decimal | None = None
+    weight: Decimal | None = None
+    rate: Decimal | None = None
+    score: Decimal | None = None
+    breakdown: tuple[BudgetRow, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "initial": json_number(self.initial),
+            "adjusted": json_number(self.adjusted),
+            "executed": json_number(self.executed),
+            "weight": json_number(self.weight),
+            "rate": json_number(self.rate),
+            "score": json_number(self.score),
+            "breakdown": [row.to_json() for row in self.breakdown],
+        }
+
+
+_KEY_NOISE = re.compile(r"[\s()（）\[\]【】]+")
+
+
+@dataclass
+class Evaluation:
+    """One self-evaluation form: a sheet of a workbook, or a text export."""
+
+    source: Source
+    project: Project
+    indicators: list[Indicator]
+    declared_total: DeclaredTotal = field(default_factory=DeclaredTotal)
+    title: str | None = None
+    year: int | None = None
+    notes: list[str] = field(default_factory=list)
+    grade_bands: list[GradeBand] = field(default_factory=list)
+    format: str = "district"
+    budget_block: BudgetBlock | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable key from year, unit and project name — not from the file name.
+
+        A re-sent file (renamed, re-exported, another format) finds its review again.
+        """
+        parts = [str(self.year or ""), self.project.unit or "", self.project.name or ""]
+        text = "|".join(_KEY_NOISE.sub("", unicodedata.normalize("NFKC", p)) for p in parts)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def indicator(self, name: str) -> Indicator | None:
+        for indicator in self.indicators:
+            if indicator.name == name:
+                return indicator
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        national = self.format == "national"
+        data: dict[str, Any] = {
+            "source": self.source.to_json(),
+            "format": self.format,
+            "key": self.key,
+            "title": self.title,
+            "year": self.year,
+            "project": self.project.to_json(),
+            "indicators": [i.to_json(national) for i in self.indicators],
+            "declared_total": self.declared_total.to_json(),
+            "notes": list(self.notes),
+            "grade_bands": [band.to_json() for band in self.grade_bands],
+        }
+        if national:
+            data["budget_block"] = self.budget_block.to_json() if self.budget_block else None
+        return data
