@@ -14,10 +14,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import fmt
+from . import fmt, report
+from .catalogue import CheckSettings
 from .exceptions import PerfevalError
 from .forms import ReadResult, read_forms
 from .model import Evaluation
+from .review import Review, load_review, load_settings
+from .store import AdjustmentStore
 
 __all__ = ["main"]
 
@@ -68,6 +71,81 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_UNREADABLE if result.errors else EXIT_OK
 
 
+def _exit_code(result: ReadResult, reviews: list[Review]) -> int:
+    if result.errors:
+        return EXIT_UNREADABLE
+    if any(f.severity == "error" for review in reviews for f in review.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _reviews(args: argparse.Namespace) -> tuple[ReadResult, list[Review]]:
+    result = read_forms(args.paths)
+    _report_read_problems(result)
+    params = getattr(args, "params", "params")
+    settings = load_settings(params)
+    if getattr(args, "settings", None):
+        settings = CheckSettings.load(args.settings)
+    return result, [load_review(e, params, settings) for e in result.evaluations]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    result, reviews = _reviews(args)
+    if args.json:
+        _print_json([check_json(review) for review in reviews])
+    else:
+        print("\n\n".join(report.check_text(review) for review in reviews))
+    return _exit_code(result, reviews)
+
+
+def check_json(review: Review) -> dict[str, Any]:
+    data = review.to_json()
+    return {
+        "source": data["source"],
+        "project": data["project"],
+        "findings": data["findings"],
+        "totals": {k: data["totals"][k] for k in ("declared", "computed")},
+        "grades": {k: data["grades"][k] for k in ("declared", "computed")},
+    }
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    result, reviews = _reviews(args)
+    if args.json:
+        _print_json([review.to_json() for review in reviews])
+    else:
+        print("\n\n".join(report.review_text(review) for review in reviews))
+    return _exit_code(result, reviews)
+
+
+def cmd_adjust(args: argparse.Namespace) -> int:
+    result = read_forms([args.form])
+    _report_read_problems(result)
+    if result.errors:
+        return EXIT_UNREADABLE
+    evaluations = result.evaluations
+    if args.sheet is not None:
+        evaluations = [e for e in evaluations if e.source.sheet == args.sheet]
+    if len(evaluations) != 1:
+        sheets = "、".join(str(e.source.sheet) for e in result.evaluations)
+        raise PerfevalError(
+            f"{args.form} 中有 {len(result.evaluations)} 份自评表（{sheets}），请用 --sheet 指定一份"
+        )
+    evaluation = evaluations[0]
+    store = AdjustmentStore(args.params)
+    store.adjust(evaluation, args.indicator, args.score, args.reason, args.reviewer)
+    review = load_review(evaluation, args.params)
+    totals = review.totals()
+    item = review.item(args.indicator)
+    print(
+        f"已记录：“{args.indicator}”复核得分 {fmt.score(item.reviewed_score)} 分"
+        f"（自评 {fmt.score(item.indicator.self_score)} 分）。"
+        f"复核合计 {fmt.score(totals.reviewed)} 分，等级 {totals.reviewed_grade or '—'}。"
+        f"已保存到 {store.path_for(evaluation)}"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfeval", description="财政项目绩效自评价复核工具")
     parser.add_argument("-v", "--verbose", action="store_true", help="show progress details")
@@ -77,6 +155,34 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("paths", nargs="+", metavar="PATH")
     parse.add_argument("--json", action="store_true", help="print a JSON array")
     parse.set_defaults(handler=cmd_parse)
+
+    check = commands.add_parser("check", help="run the check catalogue on forms")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--json", action="store_true", help="print a JSON array")
+    check.add_argument("--params", default="params", help="parameter folder (default: params)")
+    check.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+    check.set_defaults(handler=cmd_check)
+
+    review = commands.add_parser(
+        "review", help="show forms with findings and reviewers' adjustments"
+    )
+    review.add_argument("paths", nargs="+", metavar="FORM")
+    review.add_argument("--json", action="store_true", help="print a JSON array")
+    review.add_argument("--params", default="params", help="parameter folder (default: params)")
+    review.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+    review.set_defaults(handler=cmd_review)
+
+    adjust = commands.add_parser("adjust", help="record a reviewed score with its reason")
+    adjust.add_argument("form", metavar="FORM")
+    adjust.add_argument("--sheet", help="the sheet, when the workbook holds several forms")
+    adjust.add_argument("--indicator", required=True, help="indicator name (指标名称)")
+    adjust.add_argument(
+        "--score", required=True, help="reviewed score, in [0, weight], steps of 0.01"
+    )
+    adjust.add_argument("--reason", required=True, help="why the score changes (调整理由)")
+    adjust.add_argument("--reviewer", required=True, help="who decides (复核人)")
+    adjust.add_argument("--params", default="params", help="parameter folder (default: params)")
+    adjust.set_defaults(handler=cmd_adjust)
     return parser
 
 

@@ -34,8 +34,9 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,7 +149,7 @@ def open_offline(
 ) -> Iterator[tuple[Page, list[str]]]:
     """Open a local HTML file as ``file://`` with everything else blocked.
 
-    Yields ``(page, requested)``: ``requested`` lists, in order, every URL the page
+    Yields ``(page, requested)``: ``requested`` lists, in order and once each, every URL the page
     asked for other than the file itself (``data:``/``blob:`` URLs excepted, they are
     inline); each such request was aborted. An empty list means the page is
     self-contained. The page has finished loading (including aborted subresources)
@@ -371,7 +372,8 @@ def _lab_command(port: int, token: str, root_dir: Path) -> list[str]:
         f"--port={port}",
         # Fail instead of quietly moving to the next port, which we would not know.
         "--ServerApp.port_retries=0",
-        f"--ServerApp.token={token}",
+        # ServerApp.token still works but is deprecated since Jupyter Server 2.0.
+        f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root_dir}",
         # window.jupyterapp: lets run_all_cells() and open_notebook() use Lab's commands.
         "--LabApp.expose_app_in_browser=True",
@@ -391,7 +393,7 @@ def _stop_lab(process: subprocess.Popen[bytes], timeout: float) -> None:
     pgid = process.pid
     started = descendant_pids(process.pid)
     # Kernels lead their own process group; remember which of them to clean up.
-    kernel_groups = {pid for pid in started if _proc_stat(pid) and os.getpgid(pid) == pid}
+    kernel_groups = {pid for pid in started if (stat := _proc_stat(pid)) and stat[2] == pid}
     if process.poll() is None:
         _kill_group(pgid, signal.SIGTERM)
     try:
@@ -412,7 +414,11 @@ def _stop_lab(process: subprocess.Popen[bytes], timeout: float) -> None:
 
 @contextlib.contextmanager
 def jupyterlab_server(
-    root_dir: Path, *, timeout: float = 60, stop_timeout: float = 10
+    root_dir: Path,
+    *,
+    timeout: float = 60,
+    stop_timeout: float = 10,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[LabServer]:
     """Run JupyterLab on ``root_dir`` for the duration of the ``with`` block.
 
@@ -426,9 +432,15 @@ def jupyterlab_server(
     Yields once ``/api/status`` answers, or raises :class:`BrowserHarnessError` with
     the log's tail after ``timeout`` seconds. On exit the server's process group and
     the kernels it started are stopped (SIGTERM, then SIGKILL after
-    ``stop_timeout`` seconds).
+    ``stop_timeout`` seconds). ``extra_args`` are appended to the command line, e.g.
+    ``["--ServerApp.iopub_data_rate_limit=1e10"]``; repeating an option that is
+    already set makes the server refuse to start.
+
+    The log and the temporary folders are deleted on exit.
     """
     root_dir = root_dir.resolve()
+    if not root_dir.is_dir():
+        raise BrowserHarnessError(f"JupyterLab's root_dir {root_dir} is not a folder")
     with tempfile.TemporaryDirectory(prefix="perfeval-lab-") as temp:
         state_dir = Path(temp)
         env = _lab_environment(state_dir)
@@ -437,7 +449,7 @@ def jupyterlab_server(
         port = _free_port()
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                _lab_command(port, token, root_dir),
+                [*_lab_command(port, token, root_dir), *extra_args],
                 cwd=root_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -519,7 +531,8 @@ def open_notebook(page: Page, lab: LabServer, relative_path: str, *, timeout: fl
     accepted with JupyterLab's default.
     """
     relative_path = relative_path.lstrip("/")
-    page.goto(f"{lab.url}/lab/tree/{relative_path}?token={lab.token}", timeout=timeout * 1000)
+    url = f"{lab.url}/lab/tree/{urllib.parse.quote(relative_path)}?token={lab.token}"
+    page.goto(url, timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
     page.wait_for_function("() => !!window.jupyterapp", timeout=timeout * 1000)
     kernel_dialog = page.locator(".jp-Dialog").filter(has_text="Select Kernel")
@@ -545,5 +558,16 @@ def run_all_cells(page: Page, *, timeout: float = 60) -> None:
     and the kernel is idle. A cell that raises does not make this fail; check its
     output in the page.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     page.evaluate(_RUN_ALL_JS)
-    page.wait_for_function(_RUN_FINISHED_JS, timeout=timeout * 1000, polling=100)
+    try:
+        page.wait_for_function(_RUN_FINISHED_JS, timeout=timeout * 1000, polling=100)
+    except PlaywrightTimeoutError as error:
+        raise BrowserHarnessError(
+            f"cells were still running after {timeout:g} s (a prompt shows [*] or the "
+            "kernel is busy)"
+        ) from error
+    state = page.evaluate("() => window.__perfevalRunAll")
+    if state != "done":
+        raise BrowserHarnessError(f"JupyterLab's notebook:run-all-cells command failed: {state}")

@@ -1,0 +1,196 @@
+"""The check catalogue: every check by stable id, the run's settings, and running them.
+
+A check id is an interface: never rename one. The checks themselves live in
+``perfeval.checks`` (arithmetic and scoring rules), ``perfeval.narrative`` (what
+the text says) and ``perfeval.national`` (the Ministry of Finance form); each of
+those modules lists its checks in a ``CHECKS`` list and this module builds the
+catalogue from them explicitly, so that importing a module registers nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .exceptions import ParamsError, PerfevalError
+from .findings import SEVERITIES, Finding
+from .model import Evaluation, GradeBand
+from .scoring import bands_of
+
+__all__ = [
+    "Check",
+    "CheckList",
+    "CheckSettings",
+    "Context",
+    "catalogue",
+    "run_checks",
+]
+
+CheckFunction = Callable[["Evaluation", "Context"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One entry of the catalogue."""
+
+    id: str
+    title: str
+    severity: str
+    function: CheckFunction
+    formats: frozenset[str] = frozenset({"district", "national"})
+    arithmetic: bool = False
+
+    @property
+    def description(self) -> str:
+        return (self.function.__doc__ or "").strip()
+
+
+class CheckList(list[Check]):
+    """A module's checks, in order; ``@CHECKS.add(...)`` describes a check function."""
+
+    def add(
+        self,
+        check_id: str,
+        title: str,
+        severity: str,
+        *,
+        formats: Iterable[str] = ("district", "national"),
+        arithmetic: bool = False,
+    ) -> Callable[[CheckFunction], CheckFunction]:
+        if severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {severity!r}")
+
+        def describe(function: CheckFunction) -> CheckFunction:
+            self.append(Check(check_id, title, severity, function, frozenset(formats), arithmetic))
+            return function
+
+        return describe
+
+
+class CheckRegistry:
+    """The checks by id, in catalogue order."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, Check] = {}
+
+    def register(self, check: Check) -> None:
+        if check.id in self._checks:
+            raise ValueError(f"check {check.id!r} registered twice")
+        self._checks[check.id] = check
+
+    def get(self, check_id: str) -> Check:
+        try:
+            return self._checks[check_id]
+        except KeyError:
+            raise PerfevalError(f"没有编号为“{check_id}”的检查项") from None
+
+    def __iter__(self) -> Iterator[Check]:
+        return iter(self._checks.values())
+
+    def ids(self) -> list[str]:
+        return list(self._checks)
+
+
+@functools.cache
+def catalogue() -> CheckRegistry:
+    """Every check, built once from the check modules' lists (they import this module)."""
+    from . import checks, narrative
+
+    registry = CheckRegistry()
+    for module in (checks, narrative):
+        for check in module.CHECKS:
+            registry.register(check)
+    return registry
+
+
+@dataclass
+class CheckSettings:
+    """Per-run settings, read from a JSON file under ``params/``.
+
+    ``{"disabled": ["rule.boilerplate"], "severity": {"deduction.unexplained": "info"},
+    "grade_bands": [{"grade": "优秀", "min": 85, "max": 100, "max_inclusive": true}, …],
+    "boilerplate_similarity": 0.9}``
+    """
+
+    disabled: frozenset[str] = frozenset()
+    severity: dict[str, str] = field(default_factory=dict)
+    grade_bands: list[GradeBand] = field(default_factory=list)
+    boilerplate_similarity: float = 0.9
+
+    @classmethod
+    def load(cls, path: Path | str | None) -> CheckSettings:
+        """Settings from a file; the defaults when ``path`` is None."""
+        if path is None:
+            return cls()
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ParamsError(f"{path}: 无法读取检查设置（{error.strerror}）") from error
+        except json.JSONDecodeError as error:
+            raise ParamsError(
+                f"{path}: 第{error.lineno}行第{error.colno}列 JSON 格式错误：{error.msg}"
+            ) from error
+        return cls.from_json(data, str(path))
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "检查设置") -> CheckSettings:
+        if not isinstance(data, dict):
+            raise ParamsError(f"{where}: 应为 JSON 对象")
+        known = set(catalogue().ids())
+        disabled = data.get("disabled", [])
+        severity = data.get("severity", {})
+        for check_id in [*disabled, *severity]:
+            if check_id not in known:
+                raise ParamsError(f"{where}: 没有编号为“{check_id}”的检查项")
+        for check_id, level in severity.items():
+            if level not in SEVERITIES:
+                raise ParamsError(
+                    f"{where}: “{check_id}”的等级“{level}”无效（应为 error/warning/info）"
+                )
+        try:
+            bands = [
+                GradeBand(
+                    str(band["grade"]),
+                    Decimal(str(band["min"])),
+                    Decimal(str(band["max"])) if band.get("max") is not None else None,
+                    bool(band.get("min_inclusive", True)),
+                    bool(band.get("max_inclusive", False)),
+                )
+                for band in data.get("grade_bands", [])
+            ]
+            similarity = float(data.get("boilerplate_similarity", 0.9))
+        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+            raise ParamsError(f"{where}: 等级区间或相似度设置无效（{error}）") from error
+        return cls(frozenset(disabled), dict(severity), bands, similarity)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may consult besides the evaluation."""
+
+    settings: CheckSettings
+
+    def bands(self, evaluation: Evaluation) -> list[GradeBand]:
+        return bands_of(evaluation, self.settings.grade_bands)
+
+
+def run_checks(evaluation: Evaluation, settings: CheckSettings | None = None) -> list[Finding]:
+    """Every enabled check's findings, most severe first, then in form order."""
+    settings = settings or CheckSettings()
+    context = Context(settings)
+    findings: list[Finding] = []
+    for check in catalogue():
+        if check.id in settings.disabled or evaluation.format not in check.formats:
+            continue
+        severity = settings.severity.get(check.id)
+        for finding in check.function(evaluation, context):
+            findings.append(replace(finding, severity=severity) if severity else finding)
+    order = {name: index for index, name in enumerate(i.name for i in evaluation.indicators)}
+    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), order.get(f.indicator or "", -1)))
+    return findings
