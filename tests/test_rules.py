@@ -351,7 +351,7 @@ def test_generated_clean_rules(
 
 
 def test_an_unmarked_top_of_100_percent_is_included() -> None:
-    bands = parse_bands("90%（含）-100%得8分；80%（含）-90%得6分；80%以下不得分")
+    bands = parse_bands("90%（含）-100%得8分；80%（含）-90%得6分；不到80%不得分")
     assert bands[0].upper == Bound(Decimal(100), True)
     assert band_problems(bands, Decimal(8)) == []
     assert score_range(bands, Decimal(100)) == (Decimal(8), Decimal(8))
