@@ -201,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfeval: 已中断", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`perfeval check … | head`): not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
     return code
 
 

@@ -6,7 +6,7 @@ from . import fmt
 from .findings import SEVERITIES, SEVERITY_LABELS, Finding
 from .review import Review
 
-__all__ = ["check_text", "finding_lines", "review_text"]
+__all__ = ["check_text", "finding_lines", "findings_lines", "review_text"]
 
 
 def _place(finding: Finding) -> str:
@@ -41,7 +41,12 @@ def _heading(review: Review) -> list[str]:
 
 def check_text(review: Review) -> str:
     """The findings of one form, most serious first."""
-    lines = _heading(review)
+    return "\n".join([*_heading(review), *findings_lines(review)])
+
+
+def findings_lines(review: Review) -> list[str]:
+    """A count of the findings, then each one under its severity."""
+    lines: list[str] = []
     counts = review.counts()
     if not review.findings:
         lines.append("   未发现问题。")
@@ -55,7 +60,7 @@ def check_text(review: Review) -> str:
         lines.append(f"\n  {SEVERITY_LABELS[severity]}（{len(group)}）")
         for finding in group:
             lines.extend(finding_lines(finding))
-    return "\n".join(lines)
+    return lines
 
 
 def review_text(review: Review) -> str:
@@ -83,5 +88,5 @@ def review_text(review: Review) -> str:
             f"  ！指标“{name}”已不在表中，其调整（{fmt.score(adjustment.score)} 分）保留备查"
         )
     lines.append("")
-    lines.append(check_text(review).split("\n", 4)[-1] if review.findings else "   未发现问题。")
+    lines.extend(findings_lines(review))
     return "\n".join(lines)
