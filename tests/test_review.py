@@ -94,7 +94,7 @@ def test_adjusting_the_blank_score_moves_total_and_grade(capsys, tmp_path: Path)
 def test_refused_adjustments_say_why_and_change_nothing(
     capsys, tmp_path: Path, indicator: str, score: str, reason: str, message: str
 ) -> None:
-    code, out, err = run(
+    code, _out, err = run(
         capsys, "adjust", str(SEED_TSV), "--indicator", indicator, "--score", score,
         "--reason", reason, "--reviewer", "李四", "--params", str(tmp_path),
     )  # fmt: skip
@@ -157,7 +157,7 @@ def test_a_workbook_with_several_forms_needs_a_sheet(capsys, tmp_path: Path) -> 
     ]
     code, _, err = run(capsys, *args)
     assert code == 2 and "--sheet" in err
-    code, out, err = run(capsys, *args, "--sheet", "第二份")
+    code, _out, err = run(capsys, *args, "--sheet", "第二份")
     assert code == 0, err
 
 
@@ -167,7 +167,7 @@ def test_check_settings_in_params_apply_to_review(capsys, tmp_path: Path) -> Non
         json.dumps({"disabled": ["rule.boilerplate"], "severity": {"score.missing": "warning"}}),
         encoding="utf-8",
     )
-    code, out, _ = run(
+    _code, out, _ = run(
         capsys, "review", str(tmp_path / "seed.txt"), "--params", str(tmp_path), "--json"
     )
     (data,) = json.loads(out)
