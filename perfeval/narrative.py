@@ -45,9 +45,13 @@ def similar_rules(indicators: list[Indicator], threshold: float) -> list[list[In
             if len(texts[b]) < _MIN_RULE_LENGTH:
                 continue
             matcher = SequenceMatcher(None, texts[a], texts[b], autojunk=False)
-            if matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold:
-                if matcher.ratio() >= threshold:
-                    parent[root(b)] = root(a)
+            # The cheap upper bounds first: most pairs of rules are nothing alike.
+            if (
+                matcher.real_quick_ratio() >= threshold
+                and matcher.quick_ratio() >= threshold
+                and matcher.ratio() >= threshold
+            ):
+                parent[root(b)] = root(a)
     clusters: dict[int, list[Indicator]] = {}
     for index, indicator in enumerate(indicators):
         clusters.setdefault(root(index), []).append(indicator)
