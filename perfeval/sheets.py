@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -120,8 +121,11 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             names = set(archive.namelist())
-    except zipfile.BadZipFile as error:
-        raise UnsupportedFileError(f"工作簿已损坏或被截断（{error}）", path=str(path)) from error
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as error:
+        # NotImplementedError: a damaged header that claims an unknown zip version
+        raise UnsupportedFileError(
+            f"工作簿已损坏或被截断（{_one_line(error)}）", path=str(path)
+        ) from error
     if unpacked > MAX_UNPACKED_BYTES:
         raise UnsupportedFileError(
             f"工作簿解压后过大（{unpacked // 1048576} MB），拒绝读取", path=str(path)
@@ -145,10 +149,12 @@ def read_xlsx(path: Path) -> list[Sheet]:
 
     _check_zip(path)
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+        # From bytes, not the path: openpyxl refuses a name not ending .xlsx/.xlsm, and
+        # the content (sniffed) decides here, not the name.
+        workbook = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken package
         raise UnsupportedFileError(
-            f"无法打开工作簿（{type(error).__name__}: {error}）", path=str(path)
+            f"无法打开工作簿（{type(error).__name__}: {_one_line(error)}）", path=str(path)
         ) from error
     try:
         if len(workbook.worksheets) > MAX_SHEETS:
@@ -213,17 +219,42 @@ def read_xls(path: Path) -> list[Sheet]:
     if "EncryptedPackage".encode("utf-16-le") in data:
         raise UnsupportedFileError("工作簿受密码保护，请另存为未加密的文件后再读取", path=str(path))
     try:
-        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+        # xlrd prints warnings about damaged files to stdout unless given a log file.
+        book = xlrd.open_workbook(
+            file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
+        )
     except Exception as error:  # xlrd raises XLRDError, struct.error, AssertionError, …
-        raise UnsupportedFileError(f"无法打开 .xls 工作簿（{error}）", path=str(path)) from error
+        if "encrypted" in str(error):  # a FILEPASS record: xlrd's "Workbook is encrypted"
+            raise UnsupportedFileError(
+                "工作簿受密码保护，请另存为未加密的文件后再读取", path=str(path)
+            ) from error
+        raise UnsupportedFileError(
+            f"无法打开 .xls 工作簿，文件可能已损坏或被截断（{_one_line(error)}）", path=str(path)
+        ) from error
     try:
         if book.nsheets > MAX_SHEETS:
             raise UnsupportedFileError(
                 f"工作簿有 {book.nsheets} 个工作表，超过上限 {MAX_SHEETS}", path=str(path)
             )
-        return [_xls_sheet(path, book, book.sheet_by_index(i)) for i in range(book.nsheets)]
+        sheets: list[Sheet] = []
+        for index in range(book.nsheets):
+            try:  # sheets load on demand: a damaged one fails only here
+                worksheet = book.sheet_by_index(index)
+            except Exception as error:  # XLRDError, struct.error, IndexError, KeyError, …
+                raise UnsupportedFileError(
+                    f"工作簿已损坏，第 {index + 1} 个工作表无法读取（{_one_line(error)}）",
+                    path=str(path),
+                ) from error
+            sheets.append(_xls_sheet(path, book, worksheet))
+        return sheets
     finally:
         book.release_resources()
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception from a parser as one line: its type when it has no message."""
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
 
 
 def _xls_sheet(path: Path, book: object, worksheet: object) -> Sheet:
@@ -263,7 +294,7 @@ def decode(data: bytes, path: Path) -> str:
     """Text in UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030.
 
     UTF-8 is tried strictly first: GB18030 text practically never decodes as UTF-8.
-    GB18030 is taken only when it decodes strictly and yields Chinese text; anything
+    GB18030 is taken only when it decodes strictly and yields common Chinese text; anything
     else is refused rather than guessed.
     """
     if data.startswith(codecs.BOM_UTF8):
@@ -283,7 +314,32 @@ def decode(data: bytes, path: Path) -> str:
         ) from error
     if not any("\u4e00" <= char <= "\u9fff" for char in text):
         raise UnsupportedFileError("无法识别文本编码（按 GB18030 解码后没有中文）", path=str(path))
+    if not _common_chinese(text):
+        raise UnsupportedFileError(
+            "无法识别文本编码（按 GB18030 解码后多为生僻字，可能是 Big5、Latin-1 等其他编码），"
+            "请另存为 UTF-8 后再读取",
+            path=str(path),
+        )
     return text
+
+
+def _common_chinese(text: str) -> bool:
+    """Whether GB18030-decoded text reads as ordinary Chinese.
+
+    Bytes in another encoding often decode as GB18030 too, but land outside GB2312
+    (the common characters and full-width punctuation): Latin-1 "é" + a letter becomes
+    a rare GBK character, Big5 text half rare characters. Real forms are almost
+    entirely GB2312, so at least 90% of the non-ASCII characters must be.
+    """
+    counts = Counter(char for char in text if ord(char) > 127)
+    common = 0
+    for char, count in counts.items():
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += count
+    return common >= 0.9 * sum(counts.values())
 
 
 def _strict(data: bytes, encoding: str, path: Path) -> str:
@@ -297,8 +353,11 @@ def _strict(data: bytes, encoding: str, path: Path) -> str:
 
 def read_text(path: Path) -> list[Sheet]:
     text = decode(path.read_bytes(), path)
-    lines = text.splitlines()
-    delimiter = "\t" if any("\t" in line for line in lines[:200]) else ","
+    # Tabs unless more lines hold commas: a tab inside one quoted CSV cell must not
+    # turn a CSV file into a one-column TSV.
+    head = text.splitlines()[:200]
+    tabs, commas = sum("\t" in line for line in head), sum("," in line for line in head)
+    delimiter = "\t" if tabs and tabs >= commas else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[Cell]] = []
     try:
