@@ -146,6 +146,24 @@ def cmd_adjust(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_review(args: argparse.Namespace) -> int:
+    """Record the 复核得分 / 调整理由 a reviewer filled into a review workbook."""
+    from pathlib import Path
+
+    from .importing import import_review
+
+    settings = CheckSettings.load(args.settings) if args.settings else None
+    result = import_review(
+        Path(args.workbook),
+        args.reviewer,
+        form=Path(args.form) if args.form else None,
+        params_dir=args.params,
+        settings=settings,
+    )
+    print(result.report())
+    return EXIT_FINDINGS if result.refused else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfeval", description="财政项目绩效自评价复核工具")
     parser.add_argument("-v", "--verbose", action="store_true", help="show progress details")
@@ -183,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     adjust.add_argument("--reviewer", required=True, help="who decides (复核人)")
     adjust.add_argument("--params", default="params", help="parameter folder (default: params)")
     adjust.set_defaults(handler=cmd_adjust)
+
+    imported = commands.add_parser(
+        "import-review",
+        help="record the scores and reasons filled into a review workbook (review.xlsx)",
+    )
+    imported.add_argument("workbook", metavar="WORKBOOK")
+    imported.add_argument("--reviewer", required=True, help="who decides (复核人)")
+    imported.add_argument("--form", help="the form, when it is no longer where it was read")
+    imported.add_argument("--params", default="params", help="parameter folder (default: params)")
+    imported.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+    imported.set_defaults(handler=cmd_import_review)
     return parser
 
 
