@@ -415,7 +415,7 @@ def _typo_fix(bands: list[Band], first: Band, second: Band) -> str | None:
         if not _nonempty(*moved) or clashes or rewritten is None:
             continue
         old, new = _fmt(start.value), _fmt(end.value)
-        return f"“{old}%”很可能是“{new}%”之误：改为“{rewritten}”后与“{low.condition}”不再重叠"
+        return f"“{old}%”很可能是“{new}%”之误：改为“{rewritten}”后与“{low.condition}”不再重叠。"
     return None
 
 
@@ -427,7 +427,7 @@ def _double_claim_fix(first: Band, second: Band, point: Decimal) -> str | None:
         old = below.condition
         new = _replace(old, _AT_OR_BELOW, point, f"不到{_fmt(point)}%")
         if new is not None:
-            return f"将“{old}”改为“{new}”（低于{_fmt(point)}%）"
+            return f"将“{old}”改为“{new}”（低于{_fmt(point)}%）。"
     return None
 
 

@@ -83,13 +83,13 @@ def test_seed_rule_overlaps_and_fixes() -> None:
     assert (typo.lower, typo.upper) == (Bound(D(78), True), Bound(D(80), False))
     assert typo.description == "“78%以上不到90%”与“70%以上不到80%”在[78%, 80%)重叠"
     assert suggest_fix(bands, typo) == (
-        "“78%”很可能是“80%”之误：改为“80%以上不到90%”后与“70%以上不到80%”不再重叠"
+        "“78%”很可能是“80%”之误：改为“80%以上不到90%”后与“70%以上不到80%”不再重叠。"
     )
     assert double_claim.kind == "overlap"
     assert double_claim.bands == (bands[2], bands[3])
     assert double_claim.lower == double_claim.upper == Bound(D(70), True)
     assert double_claim.description == "70%同时被“70%以上不到80%”和“70%以下”两档覆盖"
-    assert suggest_fix(bands, double_claim) == "将“70%以下”改为“不到70%”（低于70%）"
+    assert suggest_fix(bands, double_claim) == "将“70%以下”改为“不到70%”（低于70%）。"
 
 
 def test_seed_rule_fixed_as_suggested_is_clean() -> None:
