@@ -2,7 +2,7 @@
 
 A check id is an interface: never rename one. The checks themselves live in
 ``perfeval.checks`` (arithmetic and scoring rules), ``perfeval.narrative`` (what
-the text says) and ``perfeval.national`` (the Ministry of Finance form); each of
+the text says) and ``perfeval.national_checks`` (the Ministry of Finance form); each of
 those modules lists its checks in a ``CHECKS`` list and this module builds the
 catalogue from them explicitly, so that importing a module registers nothing.
 """
@@ -99,10 +99,10 @@ class CheckRegistry:
 @functools.cache
 def catalogue() -> CheckRegistry:
     """Every check, built once from the check modules' lists (they import this module)."""
-    from . import checks, narrative
+    from . import checks, narrative, national_checks
 
     registry = CheckRegistry()
-    for module in (checks, narrative):
+    for module in (checks, narrative, national_checks):
         for check in module.CHECKS:
             registry.register(check)
     return registry
@@ -140,11 +140,22 @@ class CheckSettings:
 
     @classmethod
     def from_json(cls, data: Any, where: str = "检查设置") -> CheckSettings:
+        """Settings from parsed JSON; every mistake is a ParamsError naming ``where``."""
         if not isinstance(data, dict):
             raise ParamsError(f"{where}: 应为 JSON 对象")
+        unknown = set(data) - _SETTINGS_KEYS
+        if unknown:
+            raise ParamsError(
+                f"{where}: 不认识的设置项“{'、'.join(sorted(unknown))}”"
+                f"（可用：{'、'.join(sorted(_SETTINGS_KEYS))}）"
+            )
         known = set(catalogue().ids())
         disabled = data.get("disabled", [])
         severity = data.get("severity", {})
+        if not isinstance(disabled, list) or not all(isinstance(i, str) for i in disabled):
+            raise ParamsError(f"{where}: disabled 应为检查项编号的列表")
+        if not isinstance(severity, dict):
+            raise ParamsError(f"{where}: severity 应为“检查项编号: 等级”的对象")
         for check_id in [*disabled, *severity]:
             if check_id not in known:
                 raise ParamsError(f"{where}: 没有编号为“{check_id}”的检查项")
@@ -153,8 +164,11 @@ class CheckSettings:
                 raise ParamsError(
                     f"{where}: “{check_id}”的等级“{level}”无效（应为 error/warning/info）"
                 )
+        bands = data.get("grade_bands", [])
+        if not isinstance(bands, list) or not all(isinstance(b, dict) for b in bands):
+            raise ParamsError(f"{where}: grade_bands 应为等级区间对象的列表")
         try:
-            bands = [
+            grade_bands = [
                 GradeBand(
                     str(band["grade"]),
                     Decimal(str(band["min"])),
@@ -162,12 +176,19 @@ class CheckSettings:
                     bool(band.get("min_inclusive", True)),
                     bool(band.get("max_inclusive", False)),
                 )
-                for band in data.get("grade_bands", [])
+                for band in bands
             ]
             similarity = float(data.get("boilerplate_similarity", 0.9))
         except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             raise ParamsError(f"{where}: 等级区间或相似度设置无效（{error}）") from error
-        return cls(frozenset(disabled), dict(severity), bands, similarity)
+        if not 0 < similarity <= 1:
+            raise ParamsError(
+                f"{where}: boilerplate_similarity 应在 0 到 1 之间，实为 {similarity}"
+            )
+        return cls(frozenset(disabled), dict(severity), grade_bands, similarity)
+
+
+_SETTINGS_KEYS = frozenset({"disabled", "severity", "grade_bands", "boilerplate_similarity"})
 
 
 @dataclass(frozen=True)

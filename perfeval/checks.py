@@ -39,6 +39,14 @@ def expected_weight_total(evaluation: Evaluation) -> Decimal:
     return Decimal(100)
 
 
+def budget_score(evaluation: Evaluation) -> Decimal:
+    """The national form's budget score, which its 总分 counts beside the indicators (else 0)."""
+    block = evaluation.budget_block
+    if evaluation.format == "national" and block and block.score is not None:
+        return block.score
+    return Decimal(0)
+
+
 @CHECKS.add("weights.total", "权重合计", "error", arithmetic=True)
 def check_weights_total(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
     """各项指标权重之和应为100（国家表样扣除预算执行率的分值），并与合计行的权重一致。"""
@@ -52,13 +60,17 @@ def check_weights_total(evaluation: Evaluation, context: Context) -> Iterator[Fi
             evidence={"weights": num(total), "expected": num(expected)},
         )
     declared = evaluation.declared_total.weight
-    if declared is not None and differs(total, declared):
+    outside = Decimal(100) - expected  # the national form's budget weight; 0 on district forms
+    if declared is not None and differs(total + outside, declared):
+        what = f"各项指标权重之和为{fmt.score(total)}分"
+        if outside:
+            what = f"各项指标分值与预算执行分值{fmt.score(outside)}分之和为{fmt.score(total + outside)}分"
         yield Finding(
             "weights.total",
             "error",
-            f"合计行权重为{fmt.score(declared)}分，而各项指标权重之和为{fmt.score(total)}分。",
-            evidence={"declared": num(declared), "weights": num(total)},
-            suggestion=f"合计行权重应为{fmt.score(total)}。",
+            f"合计行权重为{fmt.score(declared)}分，而{what}。",
+            evidence={"declared": num(declared), "weights": num(total + outside)},
+            suggestion=f"合计行权重应为{fmt.score(total + outside)}。",
         )
 
 
@@ -215,23 +227,27 @@ def check_total_mismatch(evaluation: Evaluation, context: Context) -> Iterator[F
     if declared is None:
         return
     scores = [i.self_score for i in evaluation.indicators]
-    computed = computed_total(scores)
+    budget = budget_score(evaluation)
+    computed = computed_total(scores) + budget
     if not differs(declared, computed):
         return
     gap = declared - computed
     blanks = [i for i in evaluation.indicators if i.self_score is None]
-    suggestion = f"合计应为{fmt.score(computed)}分。"
+    total_label = "总分" if evaluation.format == "national" else "合计"
+    suggestion = f"{total_label}应为{fmt.score(computed)}分。"
     implied = None
     if len(blanks) == 1 and Decimal(0) <= gap <= blanks[0].weight:
         implied = blanks[0]
         suggestion = (
             f"合计{fmt.score(declared)}分意味着空白的“{implied.name}”得{fmt.score(gap)}分；"
-            f"若该项未得分，合计应为{fmt.score(computed)}分。"
+            f"若该项未得分，{total_label}应为{fmt.score(computed)}分。"
         )
     yield Finding(
         "total.mismatch",
         "error",
-        f"合计自评分为{fmt.score(declared)}分，但各项自评分相加为{fmt.score(computed)}分，相差{fmt.score(gap)}分。",
+        f"{'总分' if evaluation.format == 'national' else '合计自评分'}为{fmt.score(declared)}分，但各项自评分"
+        f"{f'与预算执行得分{fmt.score(budget)}分' if budget else ''}相加为{fmt.score(computed)}分，"
+        f"相差{fmt.score(abs(gap))}分。",
         evidence={
             "declared": num(declared),
             "computed": num(computed),
@@ -261,6 +277,7 @@ def check_grade_mismatch(evaluation: Evaluation, context: Context) -> Iterator[F
         return
     declared_total = evaluation.declared_total.self_score
     computed = computed_total(i.self_score for i in evaluation.indicators)
+    computed += budget_score(evaluation)
     by_declared = grade_of(declared_total, evaluation, bands)
     by_computed = grade_of(computed, evaluation, bands)
     if by_declared is not None and by_declared != declared_grade:
@@ -412,17 +429,18 @@ def check_rule_auto_score(evaluation: Evaluation, context: Context) -> Iterator[
         if low <= indicator.self_score <= high:
             continue
         span = fmt.score(low) if low == high else f"{fmt.score(low)}–{fmt.score(high)}"
+        allowed_text = f"应为{span}分" if low == high else f"应在{span}分之间"
         yield Finding(
             "rule.auto_score",
             "error",
-            f"预算执行率为{fmt.rate(rate)}，按评分规则“{indicator.name}”应得{span}分，自评{fmt.score(indicator.self_score)}分。",
+            f"预算执行率为{fmt.rate(rate)}，按“{indicator.name}”的评分规则应得{span}分，自评{fmt.score(indicator.self_score)}分。",
             indicator=indicator.name,
             evidence={
                 "rate": float(rate),
                 "allowed": [num(low), num(high)],
                 "self_score": num(indicator.self_score),
             },
-            suggestion=f"得分应在{span}分。",
+            suggestion=f"得分{allowed_text}。",
         )
 
 

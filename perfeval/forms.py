@@ -15,6 +15,7 @@ from pathlib import Path
 from .district import parse_district
 from .exceptions import FormError, NoFormError, PerfevalError
 from .model import Evaluation
+from .national import parse_national, recognise_national
 from .sheets import FORM_SUFFIXES, Sheet, read_sheets
 
 __all__ = ["ReadResult", "find_form_files", "layouts", "read_form", "read_forms"]
@@ -49,6 +50,8 @@ class LayoutRegistry:
 
 layouts = LayoutRegistry()
 layouts.register("district", lambda sheet: False, parse_district)
+# Tried before the district fallback: the national form is known by its 三级指标 table.
+layouts.register("national", recognise_national, parse_national)
 
 
 @dataclass

@@ -79,9 +79,10 @@ def check_rule_boilerplate(evaluation: Evaluation, context: Context) -> Iterator
 # --- deduction.unexplained ------------------------------------------------------------
 
 
-@CHECKS.add("deduction.unexplained", "扣分无说明", "warning")
+# National forms: deviation.unexplained (perfeval.national_checks) covers deductions there.
+@CHECKS.add("deduction.unexplained", "扣分无说明", "warning", formats=("district",))
 def check_deduction_unexplained(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
-    """自评分低于权重（有扣分）时，备注或偏差原因应说明扣分理由。"""
+    """自评分低于权重（有扣分）时，备注应说明扣分理由（国家表样由“偏差未说明原因”检查）。"""
     for indicator in evaluation.indicators:
         score = indicator.self_score
         if score is None or score >= indicator.weight:
@@ -140,6 +141,8 @@ ADMISSIONS = (
     "缺乏",
     "尚未",
 )
+#: Words by which a clause denies a shortfall ("不存在…滞后的问题"): not an admission.
+DENIALS = ("不存在", "未发现", "没有发现", "未出现", "并无", "无明显")
 
 _SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
 
@@ -152,6 +155,8 @@ def admitted_problems(text: str | None) -> list[tuple[str, str, str]]:
         for clause in reversed(clauses):  # the conclusion of a sentence comes last
             if not any(word in clause for word in ADMISSIONS):
                 continue
+            if any(word in clause for word in DENIALS):
+                continue
             for topic, (clause_words, _) in TOPICS.items():
                 if any(word in clause for word in clause_words):
                     found.append((topic, clause.strip(" 。；;"), sentence.strip()))
@@ -160,10 +165,13 @@ def admitted_problems(text: str | None) -> list[tuple[str, str, str]]:
 
 @CHECKS.add("fullmarks.contradicted", "满分与所述问题矛盾", "warning")
 def check_fullmarks_contradicted(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
-    """主要问题中承认某方面存在不足，相关指标却得满分。"""
-    admitted = admitted_problems(evaluation.project.problems)
+    """主要问题（国家表样为实际完成情况）中承认某方面存在不足，相关指标却得满分。"""
+    sources = [("主要问题", evaluation.project.problems)]
+    if evaluation.format == "national":  # the national form has no 主要问题 field
+        sources.append(("实际完成情况", evaluation.project.performance))
+    admitted = [(label, *found) for label, text in sources for found in admitted_problems(text)]
     reported: set[str] = set()
-    for topic, clause, sentence in admitted:
+    for label, topic, clause, sentence in admitted:
         indicator_words = TOPICS[topic][1]
         for indicator in evaluation.indicators:
             if indicator.name in reported or indicator.self_score is None:
@@ -176,14 +184,14 @@ def check_fullmarks_contradicted(evaluation: Evaluation, context: Context) -> It
             yield Finding(
                 "fullmarks.contradicted",
                 "warning",
-                f"主要问题承认“{clause}”，但相关指标“{indicator.name}”得满分{fmt.score(indicator.self_score)}分。",
+                f"{label}承认“{clause}”，但相关指标“{indicator.name}”得满分{fmt.score(indicator.self_score)}分。",
                 indicator=indicator.name,
                 evidence={
                     "quote": sentence,
                     "topic": topic,
                     "self_score": float(indicator.self_score),
                 },
-                suggestion="核实该指标是否应扣分，或在主要问题中说明不影响该项得分的理由。",
+                suggestion=f"核实该指标是否应扣分，或在{label}中说明不影响该项得分的理由。",
             )
 
 
@@ -195,6 +203,8 @@ NARRATIVE_FIELDS = {
     "problems": "主要问题",
     "measures": "改进措施",
 }
+#: The same fields as the national form labels them (预期目标, 实际完成情况).
+NATIONAL_FIELD_LABELS = {"goal": "预期目标", "performance": "实际完成情况"}
 _REPEAT = re.compile(r"(.{4,}?)\1")
 _WORDLIKE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
@@ -227,6 +237,8 @@ def repeated_phrases(text: str | None) -> list[tuple[str, int]]:
 def check_text_repeated(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
     """叙述性栏目中同一短语连续出现两次（复制粘贴失误）。"""
     for attr, label in NARRATIVE_FIELDS.items():
+        if evaluation.format == "national":
+            label = NATIONAL_FIELD_LABELS.get(attr, label)
         text = getattr(evaluation.project, attr)
         for phrase, position in repeated_phrases(text):
             context_text = (text or "")[max(0, position - 6) : position + 2 * len(phrase) + 6]
@@ -252,6 +264,8 @@ REQUIRED_HEADER = {
     "grade": "绩效等级",
 }
 _RECURRING = re.compile(r"(?<!非)经常性项目")
+# "不是/不属于/并非经常性项目" says the opposite.
+_NOT_RECURRING = re.compile(r"(?:不是|不属于|不为|并非|不再是?)[^，,。；;]{0,4}经常性项目")
 
 
 def _says_recurring(evaluation: Evaluation) -> str | None:
@@ -259,7 +273,11 @@ def _says_recurring(evaluation: Evaluation) -> str | None:
     for attr in NARRATIVE_FIELDS:
         text = getattr(evaluation.project, attr) or ""
         for clause in re.split(r"[。！？!?；;，,]", text):
-            if _RECURRING.search(clause) and "是否" not in clause:
+            if (
+                _RECURRING.search(clause)
+                and "是否" not in clause
+                and not _NOT_RECURRING.search(clause)
+            ):
                 return clause.strip()
     return None
 

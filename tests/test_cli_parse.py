@@ -196,11 +196,13 @@ def test_real_command_line(tmp_path: Path) -> None:
     done = run(*command, "parse", "examples/", "--json")
     assert (done.returncode, done.stderr) == (0, "")
     data = json.loads(done.stdout)
-    assert [item["source"]["path"] for item in data] == [
+    district = [item for item in data if item["format"] == "district"]
+    assert [item["source"]["path"] for item in district] == [
         "examples/000_81c9c1dad6fba498.txt",
         "examples/000_81c9c1dad6fba498.xlsx",
     ]
-    assert without_source(data[0]) == without_source(data[1])
+    assert without_source(district[0]) == without_source(district[1])
+    assert {item["format"] for item in data} == {"district", "national"}
 
     bad = fg.write_xls(
         fg.set_cell(fg.seed_rows(), "项目设立的规范性", "权重", "五"), tmp_path / "b.xls"
