@@ -47,6 +47,9 @@ from .exceptions import AdjustmentError, ParamsError
 from .model import Evaluation
 
 __all__ = [
+    "DONE",
+    "IN_REVIEW",
+    "NOT_STARTED",
     "STATUSES",
     "Adjustment",
     "AdjustmentStore",
