@@ -1,5 +1,11 @@
-"""perfeval: review Chinese fiscal project performance self-evaluations (财政项目绩效自评价)."""
+"""perfeval: review Chinese fiscal project performance self-evaluations (财政项目绩效自评价).
 
+Read forms (``read_forms``), check them (``run_checks``), review them with the
+reviewers' adjustments (``load_review``, ``AdjustmentStore``). The notebook panel
+lives in ``perfeval.widgets``, the batch runner in ``perfeval.batch``.
+"""
+
+from .catalogue import CheckSettings, run_checks
 from .exceptions import (
     AdjustmentError,
     FormError,
@@ -12,9 +18,13 @@ from .exceptions import (
 from .findings import Finding
 from .forms import ReadResult, read_form, read_forms
 from .model import Evaluation, Indicator, Project, Source
+from .review import Review, build_review, load_review
+from .store import AdjustmentStore
 
 __all__ = [
     "AdjustmentError",
+    "AdjustmentStore",
+    "CheckSettings",
     "Evaluation",
     "Finding",
     "FormError",
@@ -24,9 +34,13 @@ __all__ = [
     "PerfevalError",
     "Project",
     "ReadResult",
+    "Review",
     "RunError",
     "Source",
     "UnsupportedFileError",
+    "build_review",
+    "load_review",
     "read_form",
     "read_forms",
+    "run_checks",
 ]
