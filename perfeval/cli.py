@@ -1,8 +1,8 @@
 """The ``perfeval`` command: parse arguments, call the library, report.
 
 A user's mistake (a bad form, a refused adjustment) is one line on stderr and a
-non-zero exit, never a traceback. Exit codes: 0 fine, 1 error findings,
-2 a file could not be read or the command was refused.
+non-zero exit, never a traceback. Exit codes: 0 fine, 1 error findings (for
+``run``: a project failed), 2 a file could not be read or the command was refused.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = ["main"]
 log = logging.getLogger("perfeval")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_FAILED = 1  # perfeval run: a project's notebook failed
 
 
 def _print_json(data: Any) -> None:
@@ -164,6 +165,44 @@ def cmd_import_review(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.refused else EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the review notebook for every form under the paths (see ``perfeval.batch``)."""
+    import signal
+    from pathlib import Path
+
+    from .batch import ProgressBar, RunOptions, run_batch
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # stop like Ctrl-C: workers stopped, nothing half-written
+
+    options = RunOptions(
+        out_dir=Path(args.out),
+        params_dir=Path(args.params),
+        jobs=args.jobs,
+        force=args.force,
+        notebook=Path(args.notebook) if args.notebook else None,
+    )
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        result = run_batch(args.paths, options, ProgressBar())
+    except KeyboardInterrupt:
+        print("perfeval: 已中断；完成的项目已记录，再次运行会接着做", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(result.summary_text())
+    if result.unreadable:
+        return EXIT_UNREADABLE
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfeval", description="财政项目绩效自评价复核工具")
     parser.add_argument("-v", "--verbose", action="store_true", help="show progress details")
@@ -212,6 +251,17 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("--params", default="params", help="parameter folder (default: params)")
     imported.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
     imported.set_defaults(handler=cmd_import_review)
+
+    run = commands.add_parser(
+        "run", help="run the review notebook for every form: HTML reviews and an index"
+    )
+    run.add_argument("paths", nargs="+", metavar="PATH")
+    run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
+    run.add_argument("--jobs", type=_positive, help="parallel workers (default: one per core)")
+    run.add_argument("--params", default="params", help="parameter folder (default: params)")
+    run.add_argument("--force", action="store_true", help="redo every project, changed or not")
+    run.add_argument("--notebook", help="the notebook to run (default: notebooks/review.ipynb)")
+    run.set_defaults(handler=cmd_run)
     return parser
 
 

@@ -1,0 +1,426 @@
+"""Running the review notebook for many projects: a pool of worker processes.
+
+Each worker imports papermill and nbconvert once (the forkserver preloads them,
+so a worker starts in milliseconds), builds one ``ReviewExporter``, and then runs
+job after job: papermill executes the notebook on a fresh kernel with the
+project's parameters injected, and the exporter renders the executed notebook.
+A worker starts the kernel for its next job while the current one runs (a *warm*
+kernel: started ahead, never reused, so no state leaks from one project to the
+next).
+
+Outputs are written to temp names in the project folder and ``os.replace``d into
+place only when complete: the executed notebook first, then the HTML. A cell that
+raises still gives both (papermill saves the notebook with the error marked; the
+HTML opens with a banner saying the review is incomplete). A worker that dies
+fails its job only; SIGTERM or Ctrl-C stops the workers, which shut their kernels
+down and remove their temp files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import multiprocessing
+import os
+import queue
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.queues import Queue
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from .export import ReviewExporter
+
+__all__ = [
+    "HTML_NAME",
+    "NOTEBOOK_NAME",
+    "Job",
+    "JobResult",
+    "NotebookRunner",
+    "WorkerConfig",
+    "remove_partials",
+    "run_jobs",
+    "write_atomic",
+]
+
+NOTEBOOK_NAME = "review.ipynb"
+HTML_NAME = "review.html"
+PARTIAL_PREFIX = ".partial-"  # temp outputs: .partial-review.html-x8f3, .partial-review-1234.ipynb
+# Imported once in the forkserver, so every worker forked from it has them already.
+_PRELOAD = ["papermill", "nbformat", "nbconvert", "jupyter_client", "perfeval.export"]
+_STOP_TIMEOUT = 10.0
+_MESSAGE_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What every job of a run shares: the kernel to start, where, and its log."""
+
+    kernel_name: str
+    cwd: str
+    kernel_log: str | None = None
+    warm_kernel: bool = True
+    cell_timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One project to run: the notebook, its parameters, and where its outputs go."""
+
+    folder: str
+    out_dir: str
+    notebook: str
+    parameters: dict[str, Any]
+    title: str
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """How a job went; ``outputs`` maps ``notebook``/``html`` to paths relative to the out dir."""
+
+    folder: str
+    ok: bool
+    error: str | None
+    started_at: str
+    finished_at: str
+    seconds: float
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+@functools.cache
+def _file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0o666 less the umask (read by setting it)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write through a temp file in the same folder, fsync it, then ``os.replace``.
+
+    A reader sees the old file or the complete new one, never part of one.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, temp = tempfile.mkstemp(prefix=f"{PARTIAL_PREFIX}{path.name}-", dir=path.parent)
+    try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; outputs are for sharing
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def remove_partials(folder: Path) -> None:
+    """Delete temp outputs a killed run left in a project folder."""
+    for leftover in folder.glob(f"{PARTIAL_PREFIX}*"):
+        leftover.unlink(missing_ok=True)
+
+
+class _Terminated(BaseException):
+    """SIGTERM in a worker: unwind (shutting kernels down, removing temp files) and exit."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+class NotebookRunner:
+    """Runs jobs one after another in this process; one per worker."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        from .export import ReviewExporter
+
+        self.config = config
+        self.exporter: ReviewExporter = ReviewExporter()
+        self._log: BinaryIO | None = open(config.kernel_log, "ab") if config.kernel_log else None  # noqa: SIM115
+        self._spare: AsyncKernelManager | None = None
+        if config.warm_kernel:
+            self._spare = self._start_kernel_or_none()
+
+    # --- kernels ---------------------------------------------------------------
+
+    def _start_kernel(self) -> AsyncKernelManager:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        km = AsyncKernelManager(kernel_name=self.config.kernel_name)
+        output: Any = self._log if self._log is not None else subprocess.DEVNULL
+        run_sync(km.start_kernel)(
+            cwd=self.config.cwd,
+            # Like nbclient: no IPython history database shared by parallel kernels.
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            stdout=output,
+            stderr=output,
+        )
+        return km
+
+    def _start_kernel_or_none(self) -> AsyncKernelManager | None:
+        try:
+            return self._start_kernel()
+        except Exception:  # the job that needs it will start one and report the error
+            return None
+
+    def _take_kernel(self) -> AsyncKernelManager:
+        km = self._spare or self._start_kernel()
+        self._spare = self._start_kernel_or_none() if self.config.warm_kernel else None
+        return km
+
+    @staticmethod
+    def _stop_kernel(km: AsyncKernelManager) -> None:
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+
+    def close(self) -> None:
+        """Stop the warm kernel and close the kernel log."""
+        if self._spare is not None:
+            self._stop_kernel(self._spare)
+            self._spare = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    # --- jobs --------------------------------------------------------------------
+
+    def _execute(self, job: Job, partial: Path) -> tuple[Any, str | None]:
+        """The executed notebook and, when a cell raised, what went wrong."""
+        import nbformat
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        try:
+            km = self._take_kernel()
+        except Exception as error:
+            raise RuntimeError(f"无法启动内核 {self.config.kernel_name}：{error}") from error
+        try:
+            nb = papermill.execute_notebook(
+                job.notebook,
+                str(partial),
+                parameters=job.parameters,
+                kernel_name=self.config.kernel_name,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                km=km,
+                execution_timeout=self.config.cell_timeout,
+                # A cell over its time is interrupted, so it fails like any cell that raises.
+                interrupt_on_timeout=True,
+            )
+            return nb, None
+        except PapermillExecutionError as error:
+            where = f"In [{error.exec_count}]" if error.exec_count else f"第 {error.cell_index} 格"
+            if error.ename == "KeyboardInterrupt":  # only our timeout interrupts a cell
+                message = f"{where} 运行超过 {self.config.cell_timeout:g} 秒，已中断"
+            else:
+                message = _short(f"{where} 出错：{error.ename}: {error.evalue}")
+            # papermill saved the notebook with the error marked before raising.
+            return nbformat.read(partial, as_version=4), message
+        finally:
+            self._stop_kernel(km)
+
+    def run(self, job: Job) -> JobResult:
+        """Run one job; never raises for a failure of the notebook or its kernel."""
+        import nbformat
+
+        started, clock = _now(), time.monotonic()
+        folder = Path(job.out_dir) / job.folder
+        notebook, page = folder / NOTEBOOK_NAME, folder / HTML_NAME
+        partial = folder / f"{PARTIAL_PREFIX}review-{os.getpid()}.ipynb"
+        error: str | None = None
+        outputs: dict[str, str] = {}
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_partials(folder)
+            nb, error = self._execute(job, partial)
+            # papermill wrote to the scratch name; the notebook says where it really is.
+            nb.metadata.setdefault("papermill", {})["output_path"] = str(notebook)
+            html = self.exporter.export(nb, title=job.title, failure=error)
+            write_atomic(notebook, nbformat.writes(nb))
+            write_atomic(page, html)
+            outputs = {
+                "notebook": f"{job.folder}/{NOTEBOOK_NAME}",
+                "html": f"{job.folder}/{HTML_NAME}",
+            }
+        except Exception as failure:
+            error = error or _short(f"{type(failure).__name__}: {failure}")
+            # No complete executed notebook: nothing older may pass for this run's review.
+            for stale in (notebook, page):
+                stale.unlink(missing_ok=True)
+        finally:
+            partial.unlink(missing_ok=True)
+        return JobResult(
+            folder=job.folder,
+            ok=error is None,
+            error=error,
+            started_at=started,
+            finished_at=_now(),
+            seconds=round(time.monotonic() - clock, 3),
+            outputs=outputs,
+        )
+
+
+# --- the pool ---------------------------------------------------------------------
+
+
+def worker_main(config: WorkerConfig, tasks: Queue[Job | None], results: Queue[Any]) -> None:
+    """A worker process: run jobs from ``tasks`` until a ``None``, report to ``results``."""
+    # Ctrl-C reaches the whole process group: the parent decides, and sends SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    runner: NotebookRunner | None = None
+    parent = multiprocessing.parent_process()
+    try:
+        runner = NotebookRunner(config)
+        # A run that was killed (SIGKILL) leaves jobs in the queue: never take them on.
+        while parent is None or parent.is_alive():
+            try:
+                job = tasks.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if job is None or (parent is not None and not parent.is_alive()):
+                return
+            results.put(("start", os.getpid(), job.folder))
+            results.put(("done", os.getpid(), runner.run(job)))
+    except _Terminated:
+        pass
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _crashed(job: Job, exitcode: int | None, started: tuple[str, float] | None) -> JobResult:
+    now = _now()
+    at, clock = started or (now, time.monotonic())
+    return JobResult(
+        folder=job.folder,
+        ok=False,
+        error=f"工作进程意外退出（退出码 {exitcode}）",
+        started_at=at,
+        finished_at=now,
+        seconds=round(time.monotonic() - clock, 3),
+    )
+
+
+def _stop(processes: list[BaseProcess]) -> None:
+    """SIGTERM the workers (they shut their kernels down), SIGKILL any that linger."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + _STOP_TIMEOUT
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+
+class _Pool:
+    """Worker processes forked from a forkserver, with a job queue and a result queue."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(_PRELOAD)
+        self._config = config
+        self.tasks: Queue[Job | None] = self._context.Queue()
+        self.results: Queue[tuple[str, int, Any]] = self._context.Queue()
+        self.processes: list[BaseProcess] = []
+
+    def spawn(self) -> None:
+        process = self._context.Process(
+            target=worker_main,
+            args=(self._config, self.tasks, self.results),
+            name="perfeval-worker",
+            daemon=True,
+        )
+        process.start()
+        self.processes.append(process)
+
+    def close(self) -> None:
+        _stop(self.processes)
+        for channel in (self.tasks, self.results):
+            channel.cancel_join_thread()
+            channel.close()
+
+
+def run_jobs(
+    jobs: list[Job], config: WorkerConfig, workers: int, on_result: Callable[[JobResult], None]
+) -> None:
+    """Run ``jobs`` on ``workers`` processes, calling ``on_result`` (in this process) as each ends.
+
+    A worker that dies fails the job it held and is replaced; KeyboardInterrupt
+    (or any exception) stops every worker before it propagates.
+    """
+    if not jobs:
+        return
+    pending = {job.folder: job for job in jobs}
+    running: dict[int | None, str] = {}
+    started: dict[str, tuple[str, float]] = {}
+
+    def handle(message: tuple[str, int, Any]) -> None:
+        kind, pid, payload = message
+        if kind == "start":
+            running[pid] = payload
+            started[payload] = (_now(), time.monotonic())
+        else:
+            running.pop(pid, None)
+            if pending.pop(payload.folder, None) is not None:
+                on_result(payload)
+
+    pool = _Pool(config)
+    try:
+        for job in jobs:
+            pool.tasks.put(job)
+        for _ in range(max(1, min(workers, len(jobs)))):
+            pool.tasks.put(None)  # one stop sign a worker; a replacement takes its predecessor's
+            pool.spawn()
+        while pending:
+            try:
+                handle(pool.results.get(timeout=0.25))
+                continue
+            except queue.Empty:
+                pass
+            dead = [p for p in pool.processes if p.exitcode is not None]
+            if not dead:
+                continue
+            with contextlib.suppress(queue.Empty):
+                while True:  # whatever the dead sent before they went
+                    handle(pool.results.get(timeout=0.1))
+            for process in dead:
+                pool.processes.remove(process)
+                folder = running.pop(process.pid, None)
+                if folder is not None and folder in pending:
+                    job = pending.pop(folder)
+                    on_result(_crashed(job, process.exitcode, started.get(folder)))
+                    if len(pending) > len(running):
+                        pool.spawn()
+            if not pool.processes:  # every worker is gone, yet jobs are left: none will run them
+                for job in list(pending.values()):
+                    on_result(_crashed(job, None, started.get(job.folder)))
+                pending.clear()
+        for process in pool.processes:
+            process.join(_STOP_TIMEOUT)
+    finally:
+        pool.close()
