@@ -1,13 +1,16 @@
 """``perfeval run``: review every form under some paths in one batch.
 
 Every evaluation found (each form sheet of each workbook) gets a project folder
-under the output folder with the executed notebook and its HTML review, and the
-run writes ``index.html`` (the portfolio) and ``manifest.json``.
+under the output folder with the executed notebook, its HTML review and the
+annotated review workbook (``review.xlsx``), and the run writes the portfolio
+(``index.html`` and ``summary.xlsx``, see ``perfeval.portfolio``) and
+``manifest.json``.
 
 The manifest records, per project folder, what its outputs were made from: the
 form file's sha256 and sheet, the parameters, the notebook's sha256, the
 adjustments file's and the check settings' sha256 (or null), and the perfeval
-version; with the result, the error, the outputs and when. A later run redoes a
+version; with the result, the error, the outputs, when, and the figures the
+portfolio shows (so a project skipped later still has them). A later run redoes a
 project only when one of those changed, its outputs are missing or it failed
 (``force`` redoes all). The manifest is rewritten atomically after each project,
 so an interrupted or killed run resumes where it stopped.
@@ -37,13 +40,25 @@ from typing import Any, TextIO
 
 from .catalogue import CheckSettings
 from .exceptions import FormError, NoFormError, PerfevalError, RunError
-from .execute import HTML_NAME, NOTEBOOK_NAME, Job, JobResult, WorkerConfig, run_jobs, write_atomic
+from .execute import (
+    HTML_NAME,
+    NOTEBOOK_NAME,
+    WORKBOOK_NAME,
+    Job,
+    JobResult,
+    WorkerConfig,
+    remove_partials,
+    run_jobs,
+    write_atomic,
+)
 from .forms import read_forms
+from .index import index_html
 from .manifest import MANIFEST_NAME, Manifest, perfeval_version, sha256_of
-from .model import Evaluation, json_number
-from .portfolio import PortfolioRow, href, index_html
+from .model import Evaluation
+from .portfolio import PortfolioRow, ProjectFigures, href
 from .review import SETTINGS_FILE, load_review, load_settings
 from .store import AdjustmentStore
+from .summary import SUMMARY_NAME, write_summary_workbook
 
 __all__ = [
     "DEFAULT_NOTEBOOK",
@@ -64,6 +79,7 @@ log = logging.getLogger("perfeval")
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "review.ipynb"
 INDEX_NAME = "index.html"
 MAX_NAME = 80
+MAX_NAME_BYTES = 240  # a file system allows 255 bytes a name; CJK takes 3, 𠜎 or an emoji 4
 _KERNEL_LOG = ".kernels.log"
 _LOCK = ".perfeval-run.lock"
 
@@ -100,14 +116,23 @@ _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _EDGES = " ._-"
 
 
-def safe_name(text: str, limit: int = MAX_NAME) -> str:
-    """A piece of a file name: no separators, '..', control characters or reserved names."""
+def _cut(text: str, limit: int, size: int) -> str:
+    """``text`` cut to ``limit`` characters and ``size`` UTF-8 bytes."""
+    text = text[:limit]
+    while len(text.encode("utf-8")) > size:
+        text = text[:-1]
+    return text
+
+
+def safe_name(text: str, limit: int = MAX_NAME, size: int = MAX_NAME_BYTES) -> str:
+    """A piece of a file name: no separators, '..', control characters or reserved names;
+    at most ``limit`` characters and ``size`` bytes."""
     text = unicodedata.normalize("NFKC", text)
     text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
     text = _DOTS.sub("_", _UNSAFE.sub("_", text)).strip(_EDGES)
-    text = text[:limit].strip(_EDGES)
+    text = _cut(text, limit, size).strip(_EDGES)
     if text.split(".")[0].upper() in _RESERVED:
-        text = f"_{text}"[:limit]
+        text = _cut(f"_{text}", limit, size)
     return text
 
 
@@ -123,8 +148,8 @@ def _base_name(evaluation: Evaluation) -> str:
     name = project.name or ""
     parts = [
         str(evaluation.year) if evaluation.year else "无年度",
-        safe_name(_short_unit(project.unit or ""), 20),
-        safe_name(_BRACKETED.sub("", name).strip() or name, 40) or "未命名项目",
+        safe_name(_short_unit(project.unit or ""), 20, 60),
+        safe_name(_BRACKETED.sub("", name).strip() or name, 40, 120) or "未命名项目",
         evaluation.key[:6],
     ]
     return safe_name("-".join(part for part in parts if part))
@@ -143,10 +168,11 @@ def folder_names(evaluations: list[Evaluation]) -> list[str]:
         if name.lower() in taken:
             source = f"{Path(evaluation.source.path).resolve()}|{evaluation.source.sheet}"
             digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-            name = f"{name[: MAX_NAME - 7]}-{digest[:6]}"
+            name = f"{_cut(name, MAX_NAME - 7, MAX_NAME_BYTES - 7)}-{digest[:6]}"
         base, number = name, 2
         while name.lower() in taken:  # two sources with one hash: count on
-            name = f"{base[: MAX_NAME - len(str(number)) - 1]}-{number}"
+            suffix = f"-{number}"
+            name = _cut(base, MAX_NAME - len(suffix), MAX_NAME_BYTES - len(suffix)) + suffix
             number += 1
         taken.add(name.lower())
         names.append(name)
@@ -204,24 +230,16 @@ class ProjectRun:
 def _summary(
     evaluation: Evaluation, params_dir: Path, settings: CheckSettings
 ) -> dict[str, Any] | None:
-    """Totals, grades, finding counts and status for the index (None if the review won't load)."""
+    """The portfolio's figures of a project (``ProjectFigures``), None if its review won't load.
+
+    For the projects whose worker did not return them: a failed run, an older manifest.
+    """
     try:
         review = load_review(evaluation, params_dir, settings)
     except PerfevalError as error:
         log.warning("%s: %s", evaluation.source, error)
         return None
-    totals, counts = review.totals(), review.counts()
-    return {
-        "declared": json_number(totals.declared),
-        "computed": json_number(totals.computed),
-        "reviewed": json_number(totals.reviewed),
-        "declared_grade": totals.declared_grade,
-        "computed_grade": totals.computed_grade,
-        "reviewed_grade": totals.reviewed_grade,
-        "errors": counts.get("error", 0),
-        "warnings": counts.get("warning", 0),
-        "status": review.status,
-    }
+    return ProjectFigures.of_review(review).to_json()
 
 
 def _plan(
@@ -362,6 +380,7 @@ class RunReport:
     out_dir: Path
     index: Path
     manifest: Path
+    summary: Path | None = None  # summary.xlsx
 
     def count(self, state: str) -> int:
         return sum(1 for project in self.projects if project.state == state)
@@ -383,6 +402,8 @@ class RunReport:
         for error in self.unreadable:
             lines.append(f"  无法读取：{error}")
         lines.append(f"索引：{self.index}")
+        if self.summary is not None:
+            lines.append(f"汇总表：{self.summary}")
         return "\n".join(lines)
 
 
@@ -413,7 +434,9 @@ def _row(project: ProjectRun) -> PortfolioRow:
         error=project.error,
         review_href=href(project.folder, HTML_NAME) if "html" in outputs else None,
         notebook_href=href(project.folder, NOTEBOOK_NAME) if "notebook" in outputs else None,
-        summary=project.summary,
+        workbook_href=href(project.folder, WORKBOOK_NAME) if "workbook" in outputs else None,
+        figures=ProjectFigures.from_json(project.summary),
+        key=project.evaluation.key,
     )
 
 
@@ -439,12 +462,15 @@ def run_batch(
         settings = load_settings(params_dir)
         read = read_forms(paths)
         projects = _plan(read.evaluations, out_dir, params_dir, notebook)
+        # Temp files a killed run left mid-write (a folder that is skipped keeps them else).
+        for folder in (out_dir, *(out_dir / project.folder for project in projects)):
+            remove_partials(folder)
         manifest = Manifest.load(out_dir / MANIFEST_NAME)
         todo: list[ProjectRun] = []
         for project in projects:
             entry = None if options.force else manifest.fresh(project.folder, project.fingerprint)
             if project.state == "failed":  # it cannot run: nothing older may pass for it
-                for stale in (HTML_NAME, NOTEBOOK_NAME):
+                for stale in (HTML_NAME, NOTEBOOK_NAME, WORKBOOK_NAME):
                     (out_dir / project.folder / stale).unlink(missing_ok=True)
                 project.summary = _summary(project.evaluation, params_dir, settings)
                 manifest.projects[project.folder] = project.entry()
@@ -454,9 +480,10 @@ def run_batch(
                 project.seconds = entry.get("seconds")
                 project.started_at = entry.get("started_at")
                 project.finished_at = entry.get("finished_at")
-                project.summary = entry.get("summary") or _summary(
-                    project.evaluation, params_dir, settings
-                )
+                project.summary = entry.get("summary")
+                if ProjectFigures.from_json(project.summary) is None:  # an older manifest's
+                    project.summary = _summary(project.evaluation, params_dir, settings)
+                    manifest.projects[project.folder] = project.entry()
             else:
                 todo.append(project)
         manifest.save()
@@ -471,7 +498,7 @@ def run_batch(
             project.error, project.seconds = result.error, result.seconds
             project.outputs = dict(result.outputs)
             project.started_at, project.finished_at = result.started_at, result.finished_at
-            project.summary = _summary(project.evaluation, params_dir, settings)
+            project.summary = result.summary or _summary(project.evaluation, params_dir, settings)
             manifest.record(project.folder, project.entry())
             finished += 1
             progress.advance(project, finished)
@@ -483,6 +510,7 @@ def run_batch(
                 notebook=str(notebook),
                 parameters=dict(project.fingerprint["parameters"]),
                 title=f"{project.name} - 绩效自评复核",
+                evaluation=project.evaluation,
             )
             for project in todo
         ]
@@ -499,12 +527,21 @@ def run_batch(
             run_jobs(jobs, config, options.jobs or default_jobs(), on_result)
         finally:
             progress.finish()
-        index = out_dir / INDEX_NAME
+        index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
+        rows = [_row(project) for project in projects]
         page = index_html(
-            [_row(project) for project in projects],
+            rows,
             unreadable=[str(error) for error in read.errors],
             without_form=[str(notice) for notice in read.skipped],
             generated_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+            summary_href=SUMMARY_NAME,
         )
         write_atomic(index, page)
-    return RunReport(projects, read.errors, read.skipped, out_dir, index, manifest.path)
+        try:
+            write_summary_workbook(rows, summary)
+        except OSError as error:
+            raise RunError(
+                f"无法写入汇总表 {summary}（{error.strerror or error}）；"
+                "请检查输出文件夹是否可写、该文件是否被其他程序占用"
+            ) from None
+    return RunReport(projects, read.errors, read.skipped, out_dir, index, manifest.path, summary)

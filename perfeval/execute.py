@@ -9,9 +9,13 @@ kernel: started ahead, never reused, so no state leaks from one project to the
 next).
 
 Outputs are written to temp names in the project folder and ``os.replace``d into
-place only when complete: the executed notebook first, then the HTML. A cell that
-raises still gives both (papermill saves the notebook with the error marked; the
-HTML opens with a banner saying the review is incomplete). A worker that dies
+place only when complete: the executed notebook first, then the HTML, then — when
+the notebook ran through — the annotated review workbook (``review.xlsx``), written
+from a review loaded as the notebook loads it (``load_review(evaluation,
+params_dir)``); the same review gives the figures the portfolio shows. A cell that
+raises still gives the notebook and the HTML (papermill saves the notebook with the
+error marked; the HTML opens with a banner saying the review is incomplete), but no
+workbook; a workbook that cannot be written fails the project. A worker that dies
 fails its job only; SIGTERM or Ctrl-C stops the workers, which shut their kernels
 down and remove their temp files.
 """
@@ -40,10 +44,12 @@ if TYPE_CHECKING:
     from jupyter_client.manager import AsyncKernelManager
 
     from .export import ReviewExporter
+    from .model import Evaluation
 
 __all__ = [
     "HTML_NAME",
     "NOTEBOOK_NAME",
+    "WORKBOOK_NAME",
     "Job",
     "JobResult",
     "NotebookRunner",
@@ -55,9 +61,18 @@ __all__ = [
 
 NOTEBOOK_NAME = "review.ipynb"
 HTML_NAME = "review.html"
+WORKBOOK_NAME = "review.xlsx"
 PARTIAL_PREFIX = ".partial-"  # temp outputs: .partial-review.html-x8f3, .partial-review-1234.ipynb
 # Imported once in the forkserver, so every worker forked from it has them already.
-_PRELOAD = ["papermill", "nbformat", "nbconvert", "jupyter_client", "perfeval.export"]
+_PRELOAD = [
+    "papermill",
+    "nbformat",
+    "nbconvert",
+    "jupyter_client",
+    "perfeval.export",
+    "perfeval.portfolio",
+    "perfeval.workbook",
+]
 _STOP_TIMEOUT = 10.0
 _MESSAGE_LIMIT = 400
 
@@ -75,18 +90,28 @@ class WorkerConfig:
 
 @dataclass(frozen=True)
 class Job:
-    """One project to run: the notebook, its parameters, and where its outputs go."""
+    """One project to run: the notebook, its parameters, and where its outputs go.
+
+    ``evaluation`` is the form the parameters name, as the run read it; None: the
+    worker reads it from ``parameters`` as the notebook does.
+    """
 
     folder: str
     out_dir: str
     notebook: str
     parameters: dict[str, Any]
     title: str
+    evaluation: Evaluation | None = None
 
 
 @dataclass(frozen=True)
 class JobResult:
-    """How a job went; ``outputs`` maps ``notebook``/``html`` to paths relative to the out dir."""
+    """How a job went.
+
+    ``outputs`` maps ``notebook``/``html``/``workbook`` to paths relative to the out
+    dir; ``summary`` is the review's ``ProjectFigures.to_json()`` when the workbook
+    was written (else the run computes it).
+    """
 
     folder: str
     ok: bool
@@ -95,10 +120,24 @@ class JobResult:
     finished_at: str
     seconds: float
     outputs: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, Any] | None = None
 
 
 def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _remove(path: Path) -> None:
+    """Delete an output if it is there; one that cannot be deleted is left (and not recorded)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _reason(error: BaseException) -> str:
+    """An error as a reviewer reads it: our own errors say it all, others name their type."""
+    from .exceptions import PerfevalError
+
+    return str(error) if isinstance(error, PerfevalError) else f"{type(error).__name__}: {error}"
 
 
 def _short(text: str) -> str:
@@ -210,7 +249,10 @@ class NotebookRunner:
         """The executed notebook and, when a cell raised, what went wrong."""
         import nbformat
         import papermill
+        from nbclient.exceptions import DeadKernelError
         from papermill.exceptions import PapermillExecutionError
+
+        from .exceptions import RunError
 
         try:
             km = self._take_kernel()
@@ -238,8 +280,30 @@ class NotebookRunner:
                 message = _short(f"{where} 出错：{error.ename}: {error.evalue}")
             # papermill saved the notebook with the error marked before raising.
             return nbformat.read(partial, as_version=4), message
+        except DeadKernelError:  # killed, out of memory: nothing of the run was saved
+            raise RunError(
+                "内核在运行中意外退出（被终止或内存不足），复核未完成；再次运行会重做该项目"
+            ) from None
         finally:
             self._stop_kernel(km)
+
+    @staticmethod
+    def _write_workbook(job: Job, path: Path) -> dict[str, Any]:
+        """Write ``review.xlsx`` from the review the notebook showed; return its figures."""
+        from .portfolio import ProjectFigures
+        from .render import open_review
+        from .review import load_review
+        from .workbook import write_review_workbook
+
+        parameters = job.parameters
+        if job.evaluation is not None:
+            review = load_review(job.evaluation, parameters["params_dir"])
+        else:
+            review = open_review(
+                parameters["form_path"], parameters["sheet"], parameters["params_dir"]
+            )
+        write_review_workbook(review, path)
+        return ProjectFigures.of_review(review).to_json()
 
     def run(self, job: Job) -> JobResult:
         """Run one job; never raises for a failure of the notebook or its kernel."""
@@ -248,9 +312,11 @@ class NotebookRunner:
         started, clock = _now(), time.monotonic()
         folder = Path(job.out_dir) / job.folder
         notebook, page = folder / NOTEBOOK_NAME, folder / HTML_NAME
+        workbook = folder / WORKBOOK_NAME
         partial = folder / f"{PARTIAL_PREFIX}review-{os.getpid()}.ipynb"
         error: str | None = None
         outputs: dict[str, str] = {}
+        summary: dict[str, Any] | None = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
             remove_partials(folder)
@@ -264,11 +330,20 @@ class NotebookRunner:
                 "notebook": f"{job.folder}/{NOTEBOOK_NAME}",
                 "html": f"{job.folder}/{HTML_NAME}",
             }
+            # Only a review that ran through gets a workbook.
+            if error is None:
+                try:
+                    summary = self._write_workbook(job, workbook)
+                    outputs["workbook"] = f"{job.folder}/{WORKBOOK_NAME}"
+                except Exception as failure:
+                    error = _short(f"复核工作簿 {WORKBOOK_NAME} 未能写出：{_reason(failure)}")
+            if "workbook" not in outputs:  # no older one may pass for this run's
+                _remove(workbook)
         except Exception as failure:
-            error = error or _short(f"{type(failure).__name__}: {failure}")
+            error = error or _short(_reason(failure))
             # No complete executed notebook: nothing older may pass for this run's review.
-            for stale in (notebook, page):
-                stale.unlink(missing_ok=True)
+            for stale in (notebook, page, workbook):
+                _remove(stale)
         finally:
             partial.unlink(missing_ok=True)
         return JobResult(
@@ -279,6 +354,7 @@ class NotebookRunner:
             finished_at=_now(),
             seconds=round(time.monotonic() - clock, 3),
             outputs=outputs,
+            summary=summary,
         )
 
 

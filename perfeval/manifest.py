@@ -3,9 +3,11 @@
 One entry per project folder: the project key, the form file's sha256 and sheet,
 the parameters, the notebook's sha256, the adjustments file's and the check
 settings' sha256 (null when there is none), the perfeval version — the
-*fingerprint* — and the result (ok / failed), the error, the outputs, the times and
-the totals shown in the index. An entry is *fresh* when its fingerprint matches the
-project's current one, it ended ok and its outputs are all there: a run skips it.
+*fingerprint* — and the result (ok / failed), the error, the outputs (notebook,
+HTML, workbook), the times and the figures the portfolio shows (``summary``, see
+``perfeval.portfolio.ProjectFigures``). An entry is *fresh* when its fingerprint
+matches the project's current one, it ended ok and its outputs are all there: a run
+skips it, and the index still has its figures.
 
 The file is rewritten atomically (temp file, fsync, ``os.replace``) after every
 project, so a killed run loses at most the projects that were running.
@@ -29,7 +31,8 @@ log = logging.getLogger("perfeval")
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
-OUTPUTS = ("notebook", "html")
+#: The outputs a project that ended ok has; an entry missing one is redone.
+OUTPUTS = ("notebook", "html", "workbook")
 
 
 def sha256_of(path: Path | None) -> str | None:

@@ -1,0 +1,446 @@
+"""The portfolio of a run: per project, per unit and per check figures, ``index.html`` and
+``summary.xlsx``, checked against numbers worked out by hand.
+
+A small batch built from the seed in memory (no notebooks): unit 古美路 with the seed
+(自评 96, 复核 89) and 甲项目 (政策知晓率 scored, so 96 = 96, then two scores adjusted
+down: 复核 88); unit 江川路, where every project declares 100: 乙项目 (every row at
+full marks, 复核 100) and 丙项目 (合计 says 100, the rows add to 89). Then one real
+``perfeval run`` on two forms (run again to check that skipped projects keep their
+figures), its index opened offline in Chromium; and a run whose review.xlsx cannot be
+written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import formgen as fg
+import openpyxl
+import pytest
+import seedforms as sf
+from browser_support import launch_browser, open_offline
+
+from perfeval import cli
+from perfeval.batch import RunOptions, folder_names, run_batch
+from perfeval.catalogue import catalogue
+from perfeval.export import external_references
+from perfeval.forms import read_form
+from perfeval.index import index_html
+from perfeval.model import Evaluation
+from perfeval.portfolio import (
+    NO_GRADE,
+    PortfolioRow,
+    ProjectFigures,
+    check_counts,
+    grade_counts,
+    rule_key,
+    shared_rules,
+    unit_of,
+    unit_summaries,
+)
+from perfeval.review import load_review
+from perfeval.store import AdjustmentStore
+from perfeval.summary import SHEETS, write_summary_workbook
+
+D = Decimal
+GUMEI = "上海市闵行区人民政府古美路街道办事处"  # the seed's unit
+JIANGCHUAN = "上海市闵行区人民政府江川路街道办事处"
+SEED_NAME = "(党建办) 组团式服务联系群众专项"
+HOSTILE = '=HYPERLINK("http://x")<script>alert("x")</script>'
+ROOT = Path(__file__).resolve().parents[1]
+REAL_NOTEBOOK = ROOT / "notebooks" / "review.ipynb"
+
+
+# --- the small batch -----------------------------------------------------------------
+
+
+def evaluations() -> dict[str, Evaluation]:
+    seed = sf.seed()
+    a2 = sf.with_indicator(sf.with_project(seed, name="甲项目"), "政策知晓率", self_score=D(7))
+    b1 = sf.with_project(seed, name="乙项目", unit=JIANGCHUAN)
+    for indicator in b1.indicators:  # every row at full marks: 100
+        b1 = sf.with_indicator(b1, indicator.name, self_score=indicator.weight)
+    b1 = sf.with_indicator(b1, "预算执行率", rule=sf.CLEAN_BANDS_RULE)  # its own bands rule
+    b1 = sf.with_total(b1, self_score=D(100))
+    b2 = sf.with_total(sf.with_project(seed, name="丙项目", unit=JIANGCHUAN), self_score=D(100))
+    return {"A1": seed, "A2": a2, "B1": b1, "B2": b2}
+
+
+def batch(params: Path) -> list[PortfolioRow]:
+    forms = evaluations()
+    store = AdjustmentStore(params)
+    store.adjust(forms["A2"], "长效管理机制健全性", "6", "长效机制未见制度文件", "王复核")
+    store.adjust(forms["A2"], "项目完成及时率", "8", "两项工作延期完成", "王复核")
+    rows = []
+    for folder, evaluation in forms.items():
+        figures = ProjectFigures.of_review(load_review(evaluation, params))
+        rows.append(
+            PortfolioRow(
+                folder=folder,
+                project=evaluation.project.name,
+                unit=evaluation.project.unit,
+                year=evaluation.year,
+                source=f"{folder}.txt",
+                state="done",
+                review_href=f"{folder}/review.html",
+                figures=figures,
+                key=evaluation.key,
+            )
+        )
+    return rows
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> list[PortfolioRow]:
+    return batch(tmp_path_factory.mktemp("params"))
+
+
+def figures(rows: list[PortfolioRow], folder: str) -> ProjectFigures:
+    found = next(row.figures for row in rows if row.folder == folder)
+    assert found is not None
+    return found
+
+
+# --- per project ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("folder", "declared", "computed", "reviewed", "grades", "gap", "deviation", "full"),
+    [
+        ("A1", D(96), D(89), D(89), ("优秀", "良好", "良好"), D(7), D(7) / 96, False),
+        ("A2", D(96), D(96), D(88), ("优秀", "优秀", "良好"), D(8), D(8) / 96, False),
+        ("B1", D(100), D(100), D(100), ("优秀", "优秀", "优秀"), D(0), D(0), True),
+        ("B2", D(100), D(89), D(89), ("优秀", "良好", "良好"), D(11), D("0.11"), True),
+    ],
+)
+def test_project_figures(
+    rows: list[PortfolioRow],
+    folder: str,
+    declared: Decimal,
+    computed: Decimal,
+    reviewed: Decimal,
+    grades: tuple[str, str, str],
+    gap: Decimal,
+    deviation: Decimal,
+    full: bool,
+) -> None:
+    f = figures(rows, folder)
+    assert (f.declared, f.computed, f.reviewed) == (declared, computed, reviewed)
+    assert (f.declared_grade, f.computed_grade, f.reviewed_grade) == grades
+    assert (f.gap, f.deviation, f.full_marks) == (gap, deviation, full)
+    assert (f.budget, f.execution_rate) == (D(242400), D(1))
+    assert f.status == ("复核中" if folder == "A2" else "未开始")
+
+
+def test_figures_survive_the_manifest(rows: list[PortfolioRow]) -> None:
+    for row in rows:
+        assert row.figures is not None
+        stored = json.loads(json.dumps(row.figures.to_json(), ensure_ascii=False))
+        assert ProjectFigures.from_json(stored) == row.figures
+    stored = figures(rows, "A2").to_json()
+    assert stored["reviewed"] == 88 and stored["deviation"] == 0.0833
+    assert stored["checks"]["rule.boilerplate"] == 3 and len(stored["rules"]) == 10
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        None,
+        "96",
+        {"declared": 96, "computed": 89, "reviewed": 89},  # an older manifest: no version
+        {"version": 2, "computed": "89", "reviewed": 89},
+        {"version": 2, "computed": float("nan"), "reviewed": 89},
+        {"version": 2, "computed": 89, "reviewed": 89, "errors": -1},
+        {"version": 2, "computed": 89, "reviewed": True},
+        {"version": 2, "computed": 89, "reviewed": 89, "rules": [3]},
+    ],
+)
+def test_unusable_stored_figures_are_recomputed(broken: object) -> None:
+    assert ProjectFigures.from_json(broken) is None
+
+
+# --- per unit ------------------------------------------------------------------------
+
+
+def test_unit_summaries(rows: list[PortfolioRow]) -> None:
+    gumei, jiangchuan = unit_summaries(rows)
+    assert (gumei.unit, gumei.projects, jiangchuan.unit, jiangchuan.projects) == (
+        GUMEI, 2, JIANGCHUAN, 2,
+    )  # fmt: skip
+    # 古美路: 自评−复核 = 96−89 = 7 and 96−88 = 8; 偏离度 7/96 and 8/96.
+    assert gumei.self_grades == {"优秀": 2} and gumei.reviewed_grades == {"良好": 2}
+    assert (gumei.gap_mean, gumei.gap_max) == (D("7.5"), D(8))
+    assert gumei.deviation_mean == D(15) / 192  # 7.8125%
+    assert (gumei.full_marks, gumei.all_full_marks) == (0, False)
+    # 江川路: 100−100 = 0 and 100−89 = 11; 偏离度 0 and 11%; both declare 100.
+    assert jiangchuan.self_grades == {"优秀": 2}
+    assert jiangchuan.reviewed_grades == {"优秀": 1, "良好": 1}
+    assert (jiangchuan.gap_mean, jiangchuan.gap_max) == (D("5.5"), D(11))
+    assert jiangchuan.deviation_mean == D("0.055")
+    assert (jiangchuan.full_marks, jiangchuan.all_full_marks) == (2, True)
+    # errors and warnings add up per unit
+    assert gumei.errors == figures(rows, "A1").errors + figures(rows, "A2").errors
+
+
+def test_grade_counts(rows: list[PortfolioRow]) -> None:
+    assert grade_counts(rows) == ({"优秀": 4}, {"良好": 3, "优秀": 1})
+    no_grade = sf.with_project(sf.seed(), grade=None)
+    row = PortfolioRow("x", "x", GUMEI, 2020, "x", "done",
+                       figures=ProjectFigures.of_review(load_review(no_grade, "/nonexistent")))  # fmt: skip
+    assert grade_counts([row]) == ({NO_GRADE: 1}, {"良好": 1})
+
+
+def test_shared_rules(rows: list[PortfolioRow]) -> None:
+    # The seed has 10 distinct rules of 20 characters or more (项目完成率 and 项目完成合格率
+    # share one). 乙项目 replaced the 预算执行率 bands, so the seed's bands rule is in 3
+    # projects, the other 9 rules in all 4, and 乙项目's own rule in none other.
+    seed_bands = rule_key(sf.SEED_BANDS_RULE)
+    everywhere = shared_rules(rows)
+    assert [rule.count for rule in everywhere] == [4] * 9 + [3]
+    assert everywhere[-1].text == sf.SEED_BANDS_RULE  # as written; compared normalised
+    assert everywhere[-1].projects == (SEED_NAME, "甲项目", "丙项目")
+    assert everywhere[-1].units == (GUMEI, JIANGCHUAN)
+    assert rule_key(sf.CLEAN_BANDS_RULE) not in {rule.key for rule in everywhere}
+    gumei, jiangchuan = unit_summaries(rows)
+    assert [rule.count for rule in gumei.shared_rules] == [2] * 10
+    assert [rule.count for rule in jiangchuan.shared_rules] == [2] * 9
+    assert seed_bands not in {rule.key for rule in jiangchuan.shared_rules}
+
+
+def test_one_project_sent_twice_shares_no_rule_with_itself(rows: list[PortfolioRow]) -> None:
+    seed = next(row for row in rows if row.folder == "A1")
+    again = dataclasses.replace(seed, folder="A1-again")
+    assert shared_rules([seed, again]) == []
+
+
+def test_rule_key_ignores_point_marks_and_spaces() -> None:
+    assert rule_key("①是否完整；（3分）\n② 是否合规。(3 分)") == "1是否完整;2是否合规。"
+    assert unit_of(" 古美路　街道 ") == "古美路 街道" and unit_of(None) == "（未填单位）"
+
+
+# --- per check -----------------------------------------------------------------------
+
+
+def test_check_counts(rows: list[PortfolioRow]) -> None:
+    counts = {count.check: count for count in check_counts(rows)}
+    # Every project copies the seed's three boilerplate rows.
+    assert (counts["rule.boilerplate"].findings, counts["rule.boilerplate"].projects) == (12, 4)
+    # 政策知晓率 blank in the seed and 丙项目; their 合计 and grade disagree with the rows.
+    for check in ("score.missing", "total.mismatch", "grade.mismatch"):
+        assert (counts[check].findings, counts[check].projects) == (2, 2), check
+    assert counts["total.mismatch"].title == catalogue().get("total.mismatch").title
+    ordered = [count.projects for count in check_counts(rows)]
+    assert ordered == sorted(ordered, reverse=True)
+    total = sum(sum(figures(rows, r.folder).checks.values()) for r in rows)
+    assert sum(count.findings for count in counts.values()) == total
+
+
+# --- index.html ----------------------------------------------------------------------
+
+
+def hostile_rows(rows: list[PortfolioRow]) -> list[PortfolioRow]:
+    evaluation = sf.with_project(sf.seed(), name=HOSTILE, unit=f"{HOSTILE}单位")
+    evaluation = sf.with_indicator(evaluation, "预算执行率", rule=f"{HOSTILE}" * 3)
+    figures = ProjectFigures.of_review(load_review(evaluation, "/nonexistent"))
+    hostile = PortfolioRow("H", HOSTILE, evaluation.project.unit, 2020, HOSTILE, "failed",
+                           error=HOSTILE, figures=figures, key=evaluation.key)  # fmt: skip
+    return [*rows, hostile]
+
+
+def test_index_shows_the_portfolio(rows: list[PortfolioRow]) -> None:
+    page = index_html(hostile_rows(rows))
+    assert external_references(page) == []
+    assert "<script>alert" not in page and page.count("<script") == 1
+    assert "&lt;script&gt;alert(&quot;x&quot;)" in page
+    svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert len(svgs) == 2 and all("<script" not in svg for svg in svgs)
+    assert "等级分布：自评与复核" in svgs[0] and ">良好</text>" in svgs[0]
+    assert "自评得分" in svgs[1] and svgs[1].count('class="point"') == 5
+    assert "&lt;script&gt;" in svgs[1]  # the hostile project's point label
+    units = re.search(r'<table id="units">.*?</table>', page, re.S)
+    assert units is not None
+    jiangchuan = re.search(rf"<tr[^>]*><td>{JIANGCHUAN}</td>.*?</tr>", units[0])
+    assert jiangchuan is not None and "flagged" in jiangchuan[0]
+    assert (
+        "全部自评满分" in jiangchuan[0] and ">5.5<" in jiangchuan[0] and ">5.50%<" in jiangchuan[0]
+    )
+    assert ">7.81%<" in units[0] and ">7.5<" in units[0]  # 古美路: mean 偏离度, mean gap
+    assert '<option value="良好">良好</option>' in page
+    assert f'data-unit="{JIANGCHUAN}"' in page
+    assert ">242,400.00<" in page and ">100.00%<" in page  # budget and execution rate
+
+
+# --- summary.xlsx --------------------------------------------------------------------
+
+
+def test_summary_workbook(rows: list[PortfolioRow], tmp_path: Path) -> None:
+    path = write_summary_workbook(hostile_rows(rows), tmp_path / "summary.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == list(SHEETS)
+    projects, units, checks, rules = (book[name] for name in SHEETS)
+    header = [c.value for c in projects[1]]
+    by_name = {
+        row[1]: dict(zip(header, row, strict=True))
+        for row in projects.iter_rows(2, values_only=True)
+    }
+    a2 = by_name["甲项目"]
+    assert (a2["填报合计"], a2["各项相加"], a2["复核合计"], a2["自评−复核"]) == (96, 96, 88, 8)
+    assert a2["偏离度"] == pytest.approx(8 / 96) and a2["预算数（元）"] == 242400
+    assert (a2["执行率"], a2["复核等级"], a2["复核状态"]) == (1, "良好", "复核中")
+    column = {name: index for index, name in enumerate(header, start=1)}
+    assert projects.cell(2, column["预算数（元）"]).number_format == "#,##0.00"
+    assert projects.cell(2, column["执行率"]).number_format == "0.00%"
+    assert projects.cell(2, column["偏离度"]).number_format == "0.00%"
+    assert projects.freeze_panes == "C2" and projects.column_dimensions["B"].width == 30
+    hostile = projects.cell(len(rows) + 2, 2)
+    assert hostile.value == HOSTILE and hostile.data_type == "s" and hostile.quotePrefix
+
+    unit_header = [c.value for c in units[1]]
+    jiangchuan = dict(zip(unit_header, next(units.iter_rows(3, 3, values_only=True)), strict=True))
+    assert jiangchuan["预算单位"] == JIANGCHUAN
+    assert (jiangchuan["项目数"], jiangchuan["自评满分项目数"], jiangchuan["全部自评满分"]) == (
+        2,
+        2,
+        "是",
+    )
+    assert (jiangchuan["自评−复核（平均）"], jiangchuan["自评−复核（最大）"]) == (5.5, 11)
+    assert jiangchuan["平均偏离度"] == pytest.approx(0.055)
+    assert (jiangchuan["自评·优秀"], jiangchuan["复核·优秀"], jiangchuan["复核·良好"]) == (2, 1, 1)
+    assert units.cell(3, unit_header.index("平均偏离度") + 1).number_format == "0.00%"
+    assert units.freeze_panes == "B2"
+
+    by_check = {row[1]: row for row in checks.iter_rows(2, values_only=True)}
+    assert by_check["rule.boilerplate"][3:] == (15, 5)  # the hostile project copies them too
+    assert by_check["total.mismatch"][0] == catalogue().get("total.mismatch").title
+    assert checks.freeze_panes == "A2"
+    scopes = [row[0] for row in rules.iter_rows(2, values_only=True)]
+    assert scopes.count("全部项目") == 10 and scopes.count(GUMEI) == 10
+    for sheet in book.worksheets:  # nothing from a form became a formula
+        for line in sheet.iter_rows():
+            assert all(cell.data_type != "f" for cell in line)
+
+
+# --- one real run --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two forms of two units: the seed (96 → 89) and 江川路项目 (合计 100, 复核 87)."""
+    root = tmp_path_factory.mktemp("run")
+    forms, out, params = root / "forms", root / "out", root / "params"
+    forms.mkdir()
+    fg.write_tsv(fg.seed_rows(), forms / "a.txt")
+    rows = fg.set_cell(fg.seed_rows(), "项目名称", "B", "江川路项目")
+    rows = fg.set_cell(rows, "预算单位", "G", JIANGCHUAN)
+    fg.write_xlsx(fg.set_cell(rows, "合计", "自评分", "100.00"), forms / "b.xlsx")
+    [other], _ = read_form(forms / "b.xlsx")
+    AdjustmentStore(params).adjust(other, "长效管理机制健全性", "6", "机制未见文件", "王复核")
+    argv = ["run", str(forms), "--out", str(out), "--params", str(params), "--jobs", "2",
+            "--notebook", str(REAL_NOTEBOOK)]  # fmt: skip
+    assert cli.main(argv) == 0
+    return out
+
+
+def summary_rows(out: Path) -> dict[str, dict[str, object]]:
+    sheet = openpyxl.load_workbook(out / "summary.xlsx")["项目"]
+    header = [c.value for c in sheet[1]]
+    return {
+        str(row[1]): dict(zip(header, row, strict=True))
+        for row in sheet.iter_rows(2, values_only=True)
+    }
+
+
+@pytest.mark.slow
+def test_a_run_writes_the_portfolio_and_a_workbook_per_project(run: Path) -> None:
+    folders = sorted(p for p in run.iterdir() if p.is_dir())
+    assert len(folders) == 2
+    for folder in folders:
+        assert (folder / "review.html").is_file() and (folder / "review.xlsx").is_file()
+        sheet = openpyxl.load_workbook(folder / "review.xlsx")["复核表"]
+        assert sheet["B2"].value in (SEED_NAME, "江川路项目")
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["projects"]
+    assert all(e["outputs"]["workbook"].endswith("/review.xlsx") for e in manifest.values())
+    figures = {e["project"]: e["summary"] for e in manifest.values()}
+    assert figures["江川路项目"]["reviewed"] == 87 and figures["江川路项目"]["full_marks"]
+    assert figures[SEED_NAME]["deviation"] == 0.0729  # 7 / 96
+
+    def check(out: Path) -> None:
+        table = summary_rows(out)
+        seed, other = table[SEED_NAME], table["江川路项目"]
+        assert (seed["填报合计"], seed["复核合计"], seed["复核等级"]) == (96, 89, "良好")
+        assert (other["填报合计"], other["各项相加"], other["复核合计"]) == (100, 89, 87)
+        assert other["偏离度"] == pytest.approx(0.13) and other["复核状态"] == "复核中"
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert ">7.29%<" in index and ">13.00%<" in index and "review.xlsx" in index
+
+    check(run)
+    # A second run skips both projects; the portfolio still has every figure.
+    argv = ["run", str(run.parent / "forms"), "--out", str(run), "--params",
+            str(run.parent / "params"), "--notebook", str(REAL_NOTEBOOK)]  # fmt: skip
+    assert cli.main(argv) == 0
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["projects"]
+    assert all(e["result"] == "ok" for e in manifest.values())
+    check(run)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_index_filters_offline(run: Path) -> None:
+    with launch_browser() as browser, open_offline(browser, run / "index.html") as (page, asked):
+        assert asked == []
+        rows = page.locator("#projects tbody tr")
+        points = page.locator("svg.totals circle.point")
+        assert rows.count() == 2 and points.count() == 2
+        # The charts draw their Chinese labels as text, in the page's fonts.
+        label = page.locator("svg.grades text", has_text="自评（填报等级）")
+        assert label.count() == 1
+        assert label.evaluate("node => node.getComputedTextLength()") > 40
+        axis = page.locator("svg.totals text").filter(has_text=re.compile("^复核得分$"))
+        assert axis.count() == 1 and axis.evaluate("node => node.getComputedTextLength()") > 40
+
+        page.select_option("select[data-filter=unit]", JIANGCHUAN)
+        assert [rows.nth(i).is_visible() for i in range(2)].count(True) == 1
+        assert "江川路项目" in page.locator("#projects tbody tr:visible").inner_text()
+        assert [points.nth(i).is_visible() for i in range(2)].count(True) == 1
+        assert page.locator("#shown").inner_text() == f"显示 1 / 2 个项目（预算单位：{JIANGCHUAN}）"
+
+        # Filters and sorting combine: sort, then filter by reviewed grade too.
+        page.locator("#projects th", has_text="复核合计").locator("button").click()
+        page.select_option("select[data-filter=reviewed-grade]", "良好")
+        assert page.locator("#projects tbody tr:visible").count() == 1
+        page.select_option("select[data-filter=unit]", "")
+        visible = page.locator("#projects tbody tr:visible")
+        assert visible.count() == 2
+        assert "江川路项目" in visible.first.inner_text()  # 87 before 89, ascending
+        page.select_option("select[data-filter=self-grade]", "优秀")
+        shown = "显示 2 / 2 个项目（自评等级：优秀，复核等级：良好）"
+        assert page.locator("#shown").inner_text() == shown
+
+
+@pytest.mark.slow
+def test_a_workbook_that_cannot_be_written_fails_its_project(tmp_path: Path) -> None:
+    out, params = tmp_path / "out", tmp_path / "params"
+    [evaluation], _ = read_form(fg.SEED_TSV)
+    [folder] = folder_names([evaluation])
+    blocked = out / folder / "review.xlsx"
+    (blocked / "keep").mkdir(parents=True)  # a folder where the workbook should go
+    options = RunOptions(out_dir=out, params_dir=params, jobs=1, notebook=REAL_NOTEBOOK)
+
+    report = run_batch([fg.SEED_TSV], options)
+
+    [project] = report.failed
+    assert str(project.error).startswith("复核工作簿 review.xlsx 未能写出：无法写入复核工作簿")
+    assert set(project.outputs) == {"notebook", "html"}  # the review itself is complete
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["projects"][folder]
+    assert entry["result"] == "failed" and entry["summary"]["reviewed"] == 89
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "未能写出" in index and ">89 <span" in index
+
+    shutil.rmtree(blocked)
+    report = run_batch([fg.SEED_TSV], options)  # a failed project is tried again
+    assert report.count("done") == 1 and blocked.is_file()
