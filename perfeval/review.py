@@ -16,7 +16,7 @@ from typing import Any
 from .catalogue import CheckSettings, run_checks
 from .findings import SEVERITIES, Finding
 from .grades import normalise_grade
-from .model import Evaluation, Indicator, json_number
+from .model import Evaluation, GradeBand, Indicator, json_number
 from .scoring import computed_total, deviation, grade_of
 from .store import Adjustment, AdjustmentStore, Change, ProjectRecord
 
@@ -132,10 +132,18 @@ class Review:
             declared=declared,
             computed=computed,
             reviewed=reviewed,
-            declared_grade=normalise_grade(evaluation.project.grade, evaluation.format),
+            declared_grade=self._declared_grade(declared, bands),
             computed_grade=grade_of(computed, evaluation, bands),
             reviewed_grade=grade_of(reviewed, evaluation, bands),
         )
+
+    def _declared_grade(self, declared: Decimal | None, bands: list[GradeBand] | None) -> str | None:
+        """The grade the form states; the national form states none, so its 总分's grade."""
+        evaluation = self.evaluation
+        written = normalise_grade(evaluation.project.grade, evaluation.format)
+        if written is None and evaluation.format == "national":
+            return grade_of(declared, evaluation, bands)
+        return written
 
     def counts(self) -> dict[str, int]:
         """How many findings of each severity."""
