@@ -14,9 +14,9 @@ exports any number of notebooks.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -169,25 +169,62 @@ class ReviewExporter:
         return str(body)
 
 
-# Attribute values and CSS url()/@import targets that a browser would fetch or follow.
-_REFERENCE = re.compile(
-    r"""(?:\b(?:src|href|srcset|poster|data|action|formaction|background)\s*=\s*["']?\s*"""
-    r"""|url\(\s*["']?|@import\s+["']?)((?:[a-z][a-z0-9+.-]*:)?//[^\s"'()<>]*|[a-z][a-z0-9+.-]*:[^\s"'()<>]*)""",
-    re.IGNORECASE,
+# Attributes whose value a browser would fetch or follow, and CSS url()/@import targets.
+_URL_ATTRIBUTES = frozenset(
+    {"src", "href", "srcset", "poster", "data", "action", "formaction", "background"}
 )
+_URL = re.compile(
+    r"""(?:[a-z][a-z0-9+.-]*:)?//[^\s"'()<>]*|[a-z][a-z0-9+.-]*:[^\s"'()<>]*""", re.IGNORECASE
+)
+_CSS_URL = re.compile(rf"""(?:url\(\s*["']?|@import\s+["']?)\s*({_URL.pattern})""", re.IGNORECASE)
 _INLINE_SCHEMES = ("data:", "blob:", "about:", "javascript:void", "mailto:")
+
+
+class _References(HTMLParser):
+    """The URL-like values of a page's tags and stylesheets (never its text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if not value:
+                continue
+            if name == "style":
+                self.values += _CSS_URL.findall(value)
+            elif name == "srcset":
+                self.values += [part.split()[0] for part in value.split(",") if part.strip()]
+            elif name in _URL_ATTRIBUTES:
+                self.values.append(value.strip())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.values += _CSS_URL.findall(data)
 
 
 def external_references(page: str) -> list[str]:
     """Every URL in ``page`` a browser would load or follow off the page itself.
 
-    Relative links, ``#anchors`` and ``data:`` URLs are not external; ``http:``,
-    ``https:``, ``file:`` and protocol-relative ``//cdn…`` references are.
+    Only tags' attributes and stylesheets count: a form's text that reads like a link
+    (``&lt;a href="javascript:…"&gt;``, ``见 https://…``) is text. Relative links,
+    ``#anchors`` and ``data:`` URLs are not external; ``http:``, ``https:``, ``file:``
+    and protocol-relative ``//cdn…`` references are.
     """
+    parser = _References()
+    parser.feed(page)
+    parser.close()
     found: list[str] = []
-    for match in _REFERENCE.finditer(page):
-        url = html.unescape(match[1])
-        if not url.lower().startswith(_INLINE_SCHEMES) and url not in found:
+    for value in parser.values:
+        match = _URL.match(value)
+        url = match[0] if match else None
+        if url and not url.lower().startswith(_INLINE_SCHEMES) and url not in found:
             found.append(url)
     return found
 

@@ -51,6 +51,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import fmt
 from .catalogue import catalogue
 from .exceptions import PerfevalError
+from .execute import PARTIAL_PREFIX
 from .findings import SEVERITY_LABELS, Finding
 from .model import Evaluation
 from .review import IndicatorReview, Review
@@ -158,7 +159,8 @@ def write_review_workbook(review: Review, path: Path) -> Path:
 def _save_atomically(workbook: Workbook, path: Path) -> None:
     temp: str | None = None
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # The temp name of perfeval's outputs, so a rerun clears what a killed run left.
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f"{PARTIAL_PREFIX}{path.name}-")
         with os.fdopen(fd, "wb") as out:
             workbook.save(out)
             out.flush()
