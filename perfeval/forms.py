@@ -64,23 +64,43 @@ class ReadResult:
 
 
 def find_form_files(path: Path) -> list[Path]:
-    """Every form file under a folder (sorted, no symlink loops), or the file itself."""
+    """Every form file under a folder (sorted), or the file itself.
+
+    Symbolic links are followed, but each folder and each file is taken once: a link
+    back up the tree (a loop) or a second link to the same form adds nothing.
+    """
     if not path.is_dir():
         return [path]
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
     for root, dirs, files in os.walk(path, followlinks=True):
-        stat = os.stat(root)
-        if (stat.st_dev, stat.st_ino) in seen:
+        folder = _identity(Path(root))
+        if folder is None or folder in seen:
             dirs[:] = []
             continue
-        seen.add((stat.st_dev, stat.st_ino))
+        seen.add(folder)
         dirs.sort()
         for name in sorted(files):
             candidate = Path(root) / name
             if candidate.suffix.lower() in FORM_SUFFIXES and not name.startswith(("~$", ".")):
-                found.append(candidate)
+                file = _identity(candidate)
+                if file is None or file not in seen:
+                    found.append(candidate)  # a broken link too: read_form says why
+                if file is not None:
+                    seen.add(file)
     return found
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file a path leads to (device, inode), following links; for a broken link, the
+    link itself (reached twice, it is reported once); None if there is nothing there."""
+    for stat in (path.stat, path.lstat):
+        try:
+            found = stat()
+        except (OSError, ValueError):
+            continue
+        return found.st_dev, found.st_ino
+    return None
 
 
 def read_form(path: Path) -> tuple[list[Evaluation], list[NoFormError]]:
@@ -107,12 +127,18 @@ def read_form(path: Path) -> tuple[list[Evaluation], list[NoFormError]]:
 def read_forms(paths: Iterable[str | Path]) -> ReadResult:
     """Read every form under the paths; one bad file never stops the others."""
     result = ReadResult()
+    seen: set[tuple[int, int]] = set()  # a form given twice, or by two paths, is read once
     for given in paths:
         path = Path(given)
         if not path.exists():
             result.errors.append(FormError("文件或文件夹不存在", path=str(path)))
             continue
         for file in find_form_files(path):
+            identity = _identity(file)
+            if identity is not None:
+                if identity in seen:
+                    continue
+                seen.add(identity)
             try:
                 evaluations, skipped = read_form(file)
             except FormError as error:

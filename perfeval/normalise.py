@@ -31,6 +31,7 @@ _WHITESPACE = re.compile(r"\s+")
 _UNITS = re.compile(r"\(([^()]*)\)")
 _POINTS = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*分\s*\)")
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)(%?)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?%?$")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -76,7 +77,11 @@ def parse_number(value: object) -> tuple[Decimal, bool] | None:
     text = label_key(value)
     if text in BLANK_MARKS:
         return None
-    text = text.replace(",", "").removesuffix("元").removesuffix("分")
+    text = text.removesuffix("元").removesuffix("分")
+    if "," in text:  # only as a thousands separator: "7,5" is not 75, "1,2,3" not 123
+        if not _THOUSANDS.match(text):
+            raise ValueError(f"不是数字：“{fold_text(value)}”（逗号只能用作千位分隔符）")
+        text = text.replace(",", "")
     match = _NUMBER.match(text)
     if not match:
         raise ValueError(f"不是数字：“{fold_text(value)}”")

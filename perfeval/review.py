@@ -137,7 +137,9 @@ class Review:
             reviewed_grade=grade_of(reviewed, evaluation, bands),
         )
 
-    def _declared_grade(self, declared: Decimal | None, bands: list[GradeBand] | None) -> str | None:
+    def _declared_grade(
+        self, declared: Decimal | None, bands: list[GradeBand] | None
+    ) -> str | None:
         """The grade the form states; the national form states none, so its 总分's grade."""
         evaluation = self.evaluation
         written = normalise_grade(evaluation.project.grade, evaluation.format)

@@ -32,6 +32,7 @@ import difflib
 import errno
 import fcntl
 import json
+import logging
 import os
 import re
 import tempfile
@@ -45,6 +46,8 @@ from typing import Any
 
 from .exceptions import AdjustmentError, ParamsError
 from .model import Evaluation
+
+log = logging.getLogger("perfeval")
 
 __all__ = [
     "DONE",
@@ -569,11 +572,6 @@ class AdjustmentStore:
                 os.fsync(out.fileno())
             os.replace(temp, path)
             temp = None
-            folder = os.open(self.folder, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
         except OSError as error:
             full = error.errno in (errno.ENOSPC, errno.EDQUOT)
             hint = "磁盘已满，请腾出空间" if full else "请检查文件夹的写权限"
@@ -584,3 +582,16 @@ class AdjustmentStore:
             if temp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
+        # Replaced: every reader now sees the change, so it is saved — failing here must not
+        # say "unchanged" (a retry would record the change twice). Only a power cut before
+        # the folder reaches the disk could lose it; say so.
+        try:
+            folder = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+        except OSError as error:
+            log.warning(
+                "已保存 %s，但无法将文件夹同步到磁盘（%s）；断电可能丢失这次保存", path, error
+            )

@@ -176,7 +176,9 @@ def test_check_settings_in_params_apply_to_review(capsys, tmp_path: Path) -> Non
     assert not any(check == "rule.boilerplate" for check, _ in checks)
 
 
-def test_a_national_form_states_no_grade_so_its_total_gives_the_declared_grade(tmp_path: Path) -> None:
+def test_a_national_form_states_no_grade_so_its_total_gives_the_declared_grade(
+    tmp_path: Path,
+) -> None:
     national = EXAMPLES / "national" / "2023_农村生活污水处理设施运维.txt"
     review = load_review(read_form(national)[0][0], tmp_path)
     totals = review.totals()
