@@ -35,6 +35,11 @@ def column_letter(column: int) -> str:
     return letters
 
 
+def _one_line(text: str) -> str:
+    """Line breaks and other control characters from file or sheet names, shown safely."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 class PerfevalError(Exception):
     """Base of every error perfeval raises for a user's input or setup."""
 
@@ -62,6 +67,7 @@ class FormError(PerfevalError):
 
     @property
     def location(self) -> str:
+        """File, sheet, row, column and field, on one line whatever the names contain."""
         parts = [self.path]
         if self.sheet is not None:
             parts.append(f"工作表“{self.sheet}”")
@@ -71,10 +77,10 @@ class FormError(PerfevalError):
             parts.append(f"{column_letter(self.column)}列")
         if self.field is not None:
             parts.append(f"（{self.field}）")
-        return " ".join(parts)
+        return _one_line(" ".join(parts))
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return f"{self.location}: {_one_line(self.message)}"
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only arguments need help to cross a process boundary (batch workers).

@@ -428,7 +428,7 @@ def _write_original(sheet: Worksheet, evaluation: Evaluation) -> None:
     try:
         with path.open("rb") as handle:
             head = handle.read(8)
-        if head.startswith(b"PK\x03\x04"):
+        if head.startswith(b"PK\x03\x04") and _unpacked_size(path) <= FULL_COPY_BYTES:
             _copy_xlsx_sheet(sheet, path, evaluation.source.sheet)
             return
         grids = read_sheets(path)
@@ -441,6 +441,17 @@ def _write_original(sheet: Worksheet, evaluation: Evaluation) -> None:
                 )
     except Exception as error:  # the review is still worth having without the copy
         _put(sheet, 1, 1, f"无法附上原表 {path}（{type(error).__name__}: {error}）")
+
+
+#: Workbooks up to this size unpacked are copied with their styles by openpyxl, which
+#: holds a whole workbook in memory; larger ones (the readers stream them within their
+#: bounds) are copied as the grid of values the readers give.
+FULL_COPY_BYTES = 16 * 1024 * 1024
+
+
+def _unpacked_size(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
 
 
 def _copy_xlsx_sheet(target: Worksheet, path: Path, name: str | None) -> None:
@@ -590,8 +601,10 @@ def read_review_workbook(path: Path) -> ReviewWorkbook:
         data = path.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise PerfevalError(f"{path}: 工作簿解压后过大，拒绝读取")
+        if unpacked > MAX_UNPACKED_BYTES or unpacked > FULL_COPY_BYTES * 4:
+            raise PerfevalError(
+                f"{path}: 工作簿解压后过大（{unpacked // 1048576} MB），不像复核工作簿，拒绝读取"
+            )
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except PerfevalError:
         raise

@@ -660,3 +660,13 @@ def test_weight_error_carries_its_place(tmp_path: Path, rows: Rows) -> None:
         4,
         "权重",
     )
+
+
+def test_an_error_stays_on_one_line_whatever_the_names_hold() -> None:
+    from perfeval.exceptions import FormError
+
+    error = FormError(
+        "权重不是数字", path="a\nb.xlsx", sheet="表\r\n1", row=3, column=4, field="权重"
+    )
+    assert "\n" not in str(error) and "\r" not in str(error)
+    assert str(error) == "a\\nb.xlsx 工作表“表\\r\\n1” 第3行 D列 （权重）: 权重不是数字"

@@ -214,6 +214,17 @@ def test_original_workbook_sheet_is_copied_with_merges(tmp_path: Path) -> None:
     assert copied.column_dimensions["E"].width == source.column_dimensions["E"].width
 
 
+def test_a_workbook_too_big_to_copy_with_styles_is_copied_as_its_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # openpyxl holds a whole workbook in memory; past the bound only the grid is copied.
+    monkeypatch.setattr(perfeval.workbook, "FULL_COPY_BYTES", 0)
+    copied = openpyxl.load_workbook(write(tmp_path))["原表"]
+    assert copied["A2"].value == "项目名称"
+    assert copied["B4"].value == 242400
+    assert copied["G5"].value == 1 and copied["G5"].number_format == "0.00%"
+
+
 def test_original_text_export_is_copied_as_its_grid(tmp_path: Path) -> None:
     copied = openpyxl.load_workbook(write(tmp_path, fg.SEED_TSV))["原表"]
     for r, row in enumerate(fg.seed_rows(), start=1):
