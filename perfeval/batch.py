@@ -38,6 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from .atomic import remove_partials, write_atomic
 from .catalogue import CheckSettings
 from .exceptions import FormError, NoFormError, PerfevalError, RunError
 from .execute import (
@@ -47,9 +48,7 @@ from .execute import (
     Job,
     JobResult,
     WorkerConfig,
-    remove_partials,
     run_jobs,
-    write_atomic,
 )
 from .forms import read_forms
 from .index import index_html

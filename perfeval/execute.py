@@ -29,13 +29,14 @@ import os
 import queue
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+from .atomic import PARTIAL_PREFIX, remove_partials, write_atomic
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -54,15 +55,12 @@ __all__ = [
     "JobResult",
     "NotebookRunner",
     "WorkerConfig",
-    "remove_partials",
     "run_jobs",
-    "write_atomic",
 ]
 
 NOTEBOOK_NAME = "review.ipynb"
 HTML_NAME = "review.html"
 WORKBOOK_NAME = "review.xlsx"
-PARTIAL_PREFIX = ".partial-"  # temp outputs: .partial-review.html-x8f3, .partial-review-1234.ipynb
 # Imported once in the forkserver, so every worker forked from it has them already.
 _PRELOAD = [
     "papermill",
@@ -143,39 +141,6 @@ def _reason(error: BaseException) -> str:
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
-
-
-@functools.cache
-def _file_mode() -> int:
-    """The mode ``open()`` would give a new file: 0o666 less the umask (read by setting it)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write through a temp file in the same folder, fsync it, then ``os.replace``.
-
-    A reader sees the old file or the complete new one, never part of one.
-    """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, temp = tempfile.mkstemp(prefix=f"{PARTIAL_PREFIX}{path.name}-", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; outputs are for sharing
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def remove_partials(folder: Path) -> None:
-    """Delete temp outputs a killed run left in a project folder."""
-    for leftover in folder.glob(f"{PARTIAL_PREFIX}*"):
-        leftover.unlink(missing_ok=True)
 
 
 class _Terminated(BaseException):

@@ -25,7 +25,7 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-from .execute import write_atomic
+from .atomic import write_atomic
 
 __all__ = [
     "INTERACTIVE_TAG",

@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .execute import write_atomic
+from .atomic import write_atomic
 
 __all__ = ["MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "perfeval_version", "sha256_of"]
 

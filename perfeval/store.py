@@ -35,7 +35,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +43,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
 from .exceptions import AdjustmentError, ParamsError
 from .model import Evaluation
 
@@ -558,30 +558,16 @@ class AdjustmentStore:
             "history": [change.to_json() for change in history],
         }
         payload = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        temp: str | None = None
         try:
             for leftover in self.folder.glob(f".{evaluation.key}.*.tmp"):
                 leftover.unlink(missing_ok=True)  # left by a killed save; we hold the lock
-            fd, temp = tempfile.mkstemp(
-                dir=self.folder, prefix=f".{evaluation.key}.", suffix=".tmp"
-            )
-            with os.fdopen(fd, "wb") as out:
-                out.write(payload)
-                out.flush()
-                os.fchmod(out.fileno(), path.stat().st_mode & 0o777 if path.exists() else 0o644)
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-            temp = None
+            write_atomic(path, payload, prefix=f".{evaluation.key}.", suffix=".tmp")
         except OSError as error:
             full = error.errno in (errno.ENOSPC, errno.EDQUOT)
             hint = "磁盘已满，请腾出空间" if full else "请检查文件夹的写权限"
             raise AdjustmentError(
                 f"无法保存复核调整到 {path}（{error.strerror}）；原文件未改动，{hint}后重试"
             ) from None
-        finally:
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
         # Replaced: every reader now sees the change, so it is saved — failing here must not
         # say "unchanged" (a retry would record the change twice). Only a power cut before
         # the folder reaches the disk could lose it; say so.

@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .execute import write_atomic
+from .atomic import write_atomic
 from .findings import SEVERITY_LABELS
 from .portfolio import (
     RUN_STATES,

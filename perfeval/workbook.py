@@ -25,11 +25,8 @@ CR) also gets Excel's quote prefix, so that editing the cell keeps it text.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
-import tempfile
 import unicodedata
 import zipfile
 from copy import copy
@@ -49,9 +46,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import fmt
+from .atomic import write_atomic
 from .catalogue import catalogue
 from .exceptions import PerfevalError
-from .execute import PARTIAL_PREFIX
 from .findings import SEVERITY_LABELS, Finding
 from .model import Evaluation
 from .review import IndicatorReview, Review
@@ -157,25 +154,14 @@ def write_review_workbook(review: Review, path: Path) -> Path:
 
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:
-    temp: str | None = None
+    buffer = io.BytesIO()
+    workbook.save(buffer)
     try:
-        # The temp name of perfeval's outputs, so a rerun clears what a killed run left.
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f"{PARTIAL_PREFIX}{path.name}-")
-        with os.fdopen(fd, "wb") as out:
-            workbook.save(out)
-            out.flush()
-            os.fchmod(out.fileno(), path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-        temp = None
+        write_atomic(path, buffer.getvalue())
     except OSError as error:
         raise PerfevalError(
             f"无法写入复核工作簿 {path}（{error.strerror or error}）；请检查该文件夹是否存在且可写"
         ) from None
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
 
 
 def _write_review_sheet(sheet: Worksheet, review: Review) -> None:

@@ -296,10 +296,10 @@ def test_a_failed_write_keeps_the_old_workbook(
     path = write(tmp_path)
     before = path.read_bytes()
 
-    def broken_save(self: object, filename: object) -> None:
+    def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr("os.fsync", disk_full)
     with pytest.raises(PerfevalError, match="无法写入复核工作簿"):
         write(tmp_path)
     assert path.read_bytes() == before
