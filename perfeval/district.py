@@ -127,7 +127,7 @@ class _Reader:
     def evaluation(self) -> Evaluation:
         project, title = self.header()
         indicators, total, total_row = self.indicators()
-        notes = self.notes(total_row)
+        notes = self.sheet.texts_below(total_row)
         year_match = _YEAR.search(title or "")
         return Evaluation(
             source=Source(self.sheet.path, self.sheet.name),
@@ -251,18 +251,6 @@ class _Reader:
         return value / 100 if percent else value
 
     # --- notes -----------------------------------------------------------------
-
-    def notes(self, total_row: int) -> list[str]:
-        notes: list[str] = []
-        for row in self.sheet.rows[total_row:]:
-            texts: list[str] = []
-            for cell in row:
-                text = fold_text(cell.value)
-                if text and text not in texts:
-                    texts.append(text)
-            if texts:
-                notes.append(" ".join(texts))
-        return notes
 
 
 def _text(cell: Cell, unit: str | None) -> str | None:

@@ -195,16 +195,8 @@ def _example(check: Check, seed: Evaluation) -> tuple[str, list[Finding]]:
     return where, found
 
 
-def _place(finding: Finding) -> str:
-    if finding.indicator:
-        return f"【{finding.indicator}】"
-    if finding.category:
-        return f"【一级指标：{finding.category}】"
-    return "【全表】"
-
-
 def _finding(finding: Finding) -> list[str]:
-    lines = [f"> **{SEVERITY_LABELS[finding.severity]}** {_place(finding)} {finding.message}"]
+    lines = [f"> **{SEVERITY_LABELS[finding.severity]}** {finding.place} {finding.message}"]
     if finding.suggestion:
         lines += [">", f"> 建议：{finding.suggestion}"]
     return lines

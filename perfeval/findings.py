@@ -38,6 +38,15 @@ class Finding:
     def severity_label(self) -> str:
         return SEVERITY_LABELS[self.severity]
 
+    @property
+    def place(self) -> str:
+        """Where the finding is, as a reviewer names it: 【指标】, 【一级指标：…】 or 【全表】."""
+        if self.indicator:
+            return f"【{self.indicator}】"
+        if self.category:
+            return f"【一级指标：{self.category}】"
+        return "【全表】"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "check": self.check,

@@ -323,7 +323,7 @@ class _Reader:
             project.executed = block.executed
             project.execution_rate = block.rate
         indicators, total, total_row = self.indicators()
-        form_notes = self.trailing_notes(total_row)
+        form_notes = self.sheet.texts_below(total_row)
         return Evaluation(
             source=Source(self.sheet.path, self.sheet.name),
             project=project,
@@ -613,18 +613,6 @@ class _Reader:
         if cell is None:
             return None
         return parse_measure(cell.value, cell.percent)
-
-    def trailing_notes(self, total_row: int) -> list[str]:
-        notes: list[str] = []
-        for row in self.sheet.rows[total_row:]:
-            texts: list[str] = []
-            for cell in row:
-                text = fold_text(cell.value)
-                if text and text not in texts:
-                    texts.append(text)
-            if texts:
-                notes.append(" ".join(texts))
-        return notes
 
 
 _BUDGET_HEADINGS = frozenset(label for labels in BUDGET_COLUMNS.values() for label in labels)

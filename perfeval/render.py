@@ -208,14 +208,6 @@ def _badge(severity: str) -> str:
     return f'<span class="pe-badge pe-badge-{severity}">{SEVERITY_LABELS[severity]}</span>'
 
 
-def _place(finding: Finding) -> str:
-    if finding.indicator:
-        return f"【{escape(finding.indicator)}】"
-    if finding.category:
-        return f"【一级指标：{escape(finding.category)}】"
-    return "【全表】"
-
-
 def _check_title(check_id: str) -> str:
     try:
         return catalogue().get(check_id).title
@@ -249,7 +241,7 @@ def finding_html(finding: Finding, *, place: bool = True) -> str:
     """One finding: severity, place, message, check, evidence and suggestion."""
     head = _badge(finding.severity)
     if place:
-        head += _place(finding) + " "
+        head += escape(finding.place) + " "
     head += escape(finding.message)
     check = f"{escape(_check_title(finding.check))} · {escape(finding.check)}"
     parts = [f'<div>{head} <span class="pe-muted">（{check}）</span></div>']

@@ -9,16 +9,8 @@ from .review import Review
 __all__ = ["check_text", "finding_lines", "findings_lines", "review_text"]
 
 
-def _place(finding: Finding) -> str:
-    if finding.indicator:
-        return f"【{finding.indicator}】"
-    if finding.category:
-        return f"【一级指标：{finding.category}】"
-    return "【全表】"
-
-
 def finding_lines(finding: Finding) -> list[str]:
-    lines = [f"  · {_place(finding)} {finding.message}（{finding.check}）"]
+    lines = [f"  · {finding.place} {finding.message}（{finding.check}）"]
     if finding.suggestion:
         lines.append(f"      建议：{finding.suggestion}")
     return lines

@@ -71,6 +71,20 @@ class Sheet:
     name: str | None
     rows: list[list[Cell]] = field(default_factory=list)
 
+    def texts_below(self, row: int) -> list[str]:
+        """Each non-empty row below ``row`` as one line of its distinct texts (a merged
+        cell repeats its value across the row), white space folded: a form's notes."""
+        lines: list[str] = []
+        for cells in self.rows[row:]:
+            texts: list[str] = []
+            for cell in cells:
+                text = " ".join(str(cell.value).split()) if cell.value is not None else ""
+                if text and text not in texts:
+                    texts.append(text)
+            if texts:
+                lines.append(" ".join(texts))
+        return lines
+
     def cell(self, row: int, column: int) -> Cell:
         """The cell at a 1-based row and column (an empty one outside the grid)."""
         if 1 <= row <= len(self.rows) and 1 <= column <= len(self.rows[row - 1]):
