@@ -444,3 +444,27 @@ def test_a_workbook_that_cannot_be_written_fails_its_project(tmp_path: Path) -> 
     shutil.rmtree(blocked)
     report = run_batch([fg.SEED_TSV], options)  # a failed project is tried again
     assert report.count("done") == 1 and blocked.is_file()
+
+
+@pytest.mark.slow
+def test_a_mixed_folder_of_both_formats_gives_one_portfolio(tmp_path: Path) -> None:
+    """The district seed and the national examples in one run, one index, one summary."""
+    forms, out = tmp_path / "forms", tmp_path / "out"
+    shutil.copytree(ROOT / "examples" / "national", forms / "national")
+    shutil.copy(ROOT / "examples" / "000_81c9c1dad6fba498.xlsx", forms)
+    argv = ["run", str(forms), "--out", str(out), "--params", str(tmp_path / "params"),
+            "--jobs", "2", "--notebook", str(REAL_NOTEBOOK)]  # fmt: skip
+    assert cli.main(argv) == 0
+    table = summary_rows(out)
+    assert len(table) == 4
+    seed = table[SEED_NAME]
+    assert (seed["填报合计"], seed["复核等级"]) == (96, "良好")  # district bands
+    national = [row for name, row in table.items() if name != SEED_NAME]
+    # The national form states no grade: its 总分 is graded on 优/良/中/差.
+    assert {row["复核等级"] for row in national} <= {"优", "良", "中", "差"}
+    assert all(row["填报等级"] in {"优", "良", "中", "差"} for row in national)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="') >= 4 and "2023年度农村生活污水处理设施运维项目" in index
+    checks = openpyxl.load_workbook(out / "summary.xlsx")["检查项"]
+    fired = {row[1] for row in checks.iter_rows(2, values_only=True)}
+    assert {"category.subtotal", "budget.score"} <= fired  # one from each format
