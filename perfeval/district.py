@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .exceptions import FormError, NoFormError
+from .exceptions import NoFormError
 from .grades import parse_grade_bands
+from .layout import SheetReader
 from .model import DeclaredTotal, Evaluation, Indicator, Project, Source
 from .normalise import (
     fold_text,
@@ -65,6 +66,10 @@ _MONEY_SCALE = {None: Decimal(1), "元": Decimal(1), "万元": Decimal(10000)}
 _YEAR = re.compile(r"(\d{4})\s*年")
 
 
+def _is_label(cell: Cell) -> bool:
+    return _header_attr(cell) is not None
+
+
 def _header_attr(cell: Cell) -> tuple[str, str | None] | None:
     if not isinstance(cell.value, str):
         return None
@@ -107,22 +112,10 @@ def parse_district(sheet: Sheet) -> Evaluation:
     return reader.evaluation()
 
 
-class _Reader:
+class _Reader(SheetReader):
     def __init__(self, sheet: Sheet, table: _Table) -> None:
-        self.sheet = sheet
+        super().__init__(sheet, table.columns, COLUMNS)
         self.table = table
-
-    def error(
-        self, message: str, row: int | None, column: int | None, field: str | None
-    ) -> FormError:
-        return FormError(
-            message,
-            path=self.sheet.path,
-            sheet=self.sheet.name,
-            row=row,
-            column=column,
-            field=field,
-        )
 
     def evaluation(self) -> Evaluation:
         project, title = self.header()
@@ -157,19 +150,9 @@ class _Reader:
                 attr, unit = found
                 if attr in values:
                     continue  # a merged label repeats across its range
-                value_cell, value_column = self.value_right_of(row, column, cell)
+                value_cell, value_column = self.value_right_of(row, column, cell, _is_label)
                 values[attr] = self.convert(attr, unit, value_cell, number, value_column)
         return Project(**values), title
-
-    def value_right_of(self, row: list[Cell], column: int, label: Cell) -> tuple[Cell, int | None]:
-        for index in range(column, len(row)):
-            cell = row[index]
-            if cell.value is None or cell == label:
-                continue
-            if _header_attr(cell) is not None:
-                return Cell(), None  # the next label: this field is blank
-            return cell, index + 1
-        return Cell(), None
 
     def convert(
         self, attr: str, unit: str | None, cell: Cell, row: int, column: int | None
@@ -238,19 +221,6 @@ class _Reader:
     def is_note_row(self, number: int) -> bool:
         first = next((c.value for c in self.sheet.rows[number - 1] if c.value is not None), None)
         return isinstance(first, str) and label_key(first).startswith("说明")
-
-    def number(self, cell: Cell, row: int, attr: str) -> Decimal | None:
-        try:
-            parsed = parse_number(cell.value)
-        except ValueError as error:
-            label = COLUMNS[attr][0]
-            raise self.error(str(error), row, self.table.columns[attr], label) from None
-        if parsed is None:
-            return None
-        value, percent = parsed
-        return value / 100 if percent else value
-
-    # --- notes -----------------------------------------------------------------
 
 
 def _text(cell: Cell, unit: str | None) -> str | None:

@@ -28,8 +28,9 @@ from decimal import Decimal
 from typing import Any
 
 from . import fmt
-from .exceptions import FormError, NoFormError
+from .exceptions import NoFormError
 from .grades import parse_grade_bands
+from .layout import SheetReader
 from .model import (
     BudgetBlock,
     BudgetRow,
@@ -111,6 +112,10 @@ _SCALE = {"万元": Decimal(10000), "元": Decimal(1)}
 _YEAR = re.compile(r"(\d{4})\s*年")
 _TEMPLATE_PREFIX = re.compile(r"^指标\s*\d+\s*[:：]\s*")
 _BREAKDOWN_PREFIX = re.compile(r"^其中\s*[:：]?\s*")
+
+
+def _is_label(cell: Cell) -> bool:
+    return isinstance(cell.value, str) and bool(_LABELS.get(_key(cell.value)))
 
 
 def _key(value: object) -> str:
@@ -286,23 +291,11 @@ def parse_national(sheet: Sheet) -> Evaluation:
     return _Reader(sheet, _Columns(header_row, columns)).evaluation()
 
 
-class _Reader:
+class _Reader(SheetReader):
     def __init__(self, sheet: Sheet, table: _Columns) -> None:
-        self.sheet = sheet
+        super().__init__(sheet, table.columns, COLUMNS)
         self.table = table
         self.notes: list[str] = []
-
-    def error(
-        self, message: str, row: int | None, column: int | None, field: str | None
-    ) -> FormError:
-        return FormError(
-            message,
-            path=self.sheet.path,
-            sheet=self.sheet.name,
-            row=row,
-            column=column,
-            field=field,
-        )
 
     def row(self, number: int) -> list[Cell]:
         return self.sheet.rows[number - 1]
@@ -359,19 +352,9 @@ class _Reader:
                     continue
                 if attr in values:
                     continue  # a merged label repeats across its range
-                value_cell, value_column = self.value_right_of(row, column, cell)
+                value_cell, value_column = self.value_right_of(row, column, cell, _is_label)
                 values[attr] = self.header_value(attr, value_cell, number, value_column)
         return Project(**values), title, year
-
-    def value_right_of(self, row: list[Cell], column: int, label: Cell) -> tuple[Cell, int | None]:
-        for index in range(column, len(row)):
-            cell = row[index]
-            if cell.value is None or cell == label:
-                continue
-            if isinstance(cell.value, str) and _LABELS.get(_key(cell.value)):
-                return Cell(), None  # the next label: this field is blank
-            return cell, index + 1
-        return Cell(), None
 
     def header_value(self, attr: str, cell: Cell, row: int, column: int | None) -> object:
         if attr == "evaluated_on":
@@ -596,17 +579,6 @@ class _Reader:
 
     def is_total_row(self, number: int) -> bool:
         return any(_key(cell.value) in TOTAL_LABELS for cell in self.row(number))
-
-    def number(self, cell: Cell, row: int, attr: str) -> Decimal | None:
-        try:
-            parsed = parse_number(cell.value)
-        except ValueError as error:
-            label = COLUMNS[attr][0]
-            raise self.error(str(error), row, self.table.columns[attr], label) from None
-        if parsed is None:
-            return None
-        value, percent = parsed
-        return value / 100 if percent else value
 
     @staticmethod
     def measure(cell: Cell | None) -> Measure | None:
