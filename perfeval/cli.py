@@ -203,6 +203,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def _add_params(command: argparse.ArgumentParser, *, settings: bool = False) -> None:
+    command.add_argument("--params", default="params", help="parameter folder (default: params)")
+    if settings:
+        command.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfeval", description="财政项目绩效自评价复核工具")
     parser.add_argument("-v", "--verbose", action="store_true", help="show progress details")
@@ -216,8 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="run the check catalogue on forms")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--json", action="store_true", help="print a JSON array")
-    check.add_argument("--params", default="params", help="parameter folder (default: params)")
-    check.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+    _add_params(check, settings=True)
     check.set_defaults(handler=cmd_check)
 
     review = commands.add_parser(
@@ -225,8 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("paths", nargs="+", metavar="FORM")
     review.add_argument("--json", action="store_true", help="print a JSON array")
-    review.add_argument("--params", default="params", help="parameter folder (default: params)")
-    review.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+    _add_params(review, settings=True)
     review.set_defaults(handler=cmd_review)
 
     adjust = commands.add_parser("adjust", help="record a reviewed score with its reason")
@@ -238,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     adjust.add_argument("--reason", required=True, help="why the score changes (调整理由)")
     adjust.add_argument("--reviewer", required=True, help="who decides (复核人)")
-    adjust.add_argument("--params", default="params", help="parameter folder (default: params)")
+    _add_params(adjust)
     adjust.set_defaults(handler=cmd_adjust)
 
     imported = commands.add_parser(
@@ -248,8 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("workbook", metavar="WORKBOOK")
     imported.add_argument("--reviewer", required=True, help="who decides (复核人)")
     imported.add_argument("--form", help="the form, when it is no longer where it was read")
-    imported.add_argument("--params", default="params", help="parameter folder (default: params)")
-    imported.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+    _add_params(imported, settings=True)
     imported.set_defaults(handler=cmd_import_review)
 
     run = commands.add_parser(
@@ -258,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="+", metavar="PATH")
     run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     run.add_argument("--jobs", type=_positive, help="parallel workers (default: one per core)")
-    run.add_argument("--params", default="params", help="parameter folder (default: params)")
+    _add_params(run)
     run.add_argument("--force", action="store_true", help="redo every project, changed or not")
     run.add_argument("--notebook", help="the notebook to run (default: notebooks/review.ipynb)")
     run.set_defaults(handler=cmd_run)
