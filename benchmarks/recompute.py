@@ -28,11 +28,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from perfeval.catalogue import run_checks
+from perfeval.review.store import ProjectRecord
+
+from perfeval.check.catalogue import run_checks
 from perfeval.model import DeclaredTotal, Evaluation, Indicator, Project, Source
-from perfeval.review import build_review, load_review
-from perfeval.store import ProjectRecord
-from perfeval.widgets import ReviewPanel
+from perfeval.review.build import build_review, load_review
+from perfeval.show.widgets import ReviewPanel
 
 BUDGET_MS = 50.0
 CATEGORIES = (("投入与管理", 40), ("产出目标", 30), ("效果目标", 20), ("影响力目标", 10))

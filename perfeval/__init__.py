@@ -5,7 +5,8 @@ reviewers' adjustments (``load_review``, ``AdjustmentStore``). The notebook pane
 lives in ``perfeval.widgets``, the batch runner in ``perfeval.batch``.
 """
 
-from .catalogue import CheckSettings, run_checks
+from .check.base import CheckSettings
+from .check.catalogue import run_checks
 from .exceptions import (
     AdjustmentError,
     FormError,
@@ -16,10 +17,10 @@ from .exceptions import (
     UnsupportedFileError,
 )
 from .findings import Finding
-from .forms import ReadResult, read_form, read_forms
 from .model import Evaluation, Indicator, Project, Source
-from .review import Review, build_review, load_review
-from .store import AdjustmentStore
+from .read.forms import ReadResult, read_form, read_forms
+from .review.build import Review, build_review, load_review
+from .review.store import AdjustmentStore
 
 __all__ = [
     "AdjustmentError",

@@ -14,13 +14,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import fmt, report
-from .catalogue import CheckSettings
+from . import fmt
+from .check.catalogue import read_settings
 from .exceptions import PerfevalError
-from .forms import ReadResult, read_forms
 from .model import Evaluation
-from .review import Review, load_review, load_settings
-from .store import AdjustmentStore
+from .read.forms import ReadResult, read_forms
+from .review.build import Review, evaluation_in, load_review, load_settings
+from .review.store import AdjustmentStore
+from .show import report
 
 __all__ = ["main"]
 
@@ -86,7 +87,7 @@ def _reviews(args: argparse.Namespace) -> tuple[ReadResult, list[Review]]:
     params = getattr(args, "params", "params")
     settings = load_settings(params)
     if getattr(args, "settings", None):
-        settings = CheckSettings.load(args.settings)
+        settings = read_settings(args.settings)
     return result, [load_review(e, params, settings) for e in result.evaluations]
 
 
@@ -120,19 +121,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_adjust(args: argparse.Namespace) -> int:
-    result = read_forms([args.form])
-    _report_read_problems(result)
-    if result.errors:
-        return EXIT_UNREADABLE
-    evaluations = result.evaluations
-    if args.sheet is not None:
-        evaluations = [e for e in evaluations if e.source.sheet == args.sheet]
-    if len(evaluations) != 1:
-        sheets = "、".join(str(e.source.sheet) for e in result.evaluations)
-        raise PerfevalError(
-            f"{args.form} 中有 {len(result.evaluations)} 份自评表（{sheets}），请用 --sheet 指定一份"
-        )
-    evaluation = evaluations[0]
+    evaluation = evaluation_in(args.form, args.sheet, how_to_choose="请用 --sheet 指定一份")
     store = AdjustmentStore(args.params)
     store.adjust(evaluation, args.indicator, args.score, args.reason, args.reviewer)
     review = load_review(evaluation, args.params)
@@ -151,9 +140,9 @@ def cmd_import_review(args: argparse.Namespace) -> int:
     """Record the 复核得分 / 调整理由 a reviewer filled into a review workbook."""
     from pathlib import Path
 
-    from .importing import import_review
+    from .review.importing import import_review
 
-    settings = CheckSettings.load(args.settings) if args.settings else None
+    settings = read_settings(args.settings) if args.settings else None
     result = import_review(
         Path(args.workbook),
         args.reviewer,
@@ -170,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import signal
     from pathlib import Path
 
-    from .batch import ProgressBar, RunOptions, run_batch
+    from .run.batch import ProgressBar, RunOptions, run_batch
 
     def terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # stop like Ctrl-C: workers stopped, nothing half-written

@@ -22,12 +22,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Check, CheckSettings, catalogue, run_checks
+from .check.base import Check, CheckSettings
+from .check.catalogue import catalogue, run_checks
 from .exceptions import PerfevalError
 from .findings import SEVERITY_LABELS, Finding
-from .forms import layouts, read_form
 from .model import Evaluation
-from .sheets import Cell, Sheet
+from .read.forms import layouts, read_form
+from .read.sheets import Cell, Sheet
 
 __all__ = [
     "DOCS",
@@ -274,8 +275,8 @@ def _settings_section() -> list[str]:
         "Checks can be switched off or given another severity, and other grade bands",
         "applied, per run. `perfeval check` and `perfeval review` read",
         "`PARAMS/checks.json` (`--params DIR`, default `params`), or the file given with",
-        "`--settings FILE`; in Python `perfeval.review.load_settings(params_dir)` or",
-        "`perfeval.catalogue.CheckSettings.load(path)`. Without a file the defaults apply.",
+        "`--settings FILE`; in Python `perfeval.review.build.load_settings(params_dir)` or",
+        "`perfeval.check.catalogue.read_settings(path)`. Without a file the defaults apply.",
         "The file is one JSON object; every key is optional:",
         "",
         "- `disabled`: ids of checks not to run;",

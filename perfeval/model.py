@@ -214,9 +214,15 @@ class BudgetBlock:
     rate: Decimal | None = None
     score: Decimal | None = None
     breakdown: tuple[BudgetRow, ...] = ()
+    #: The unit the block's heading declares (项目资金（万元）), and the unit its figures
+    #: were read in: "元" under a 万元 heading when the figures were plainly filled in yuan.
+    heading_unit: str = "万元"
+    unit: str = "万元"
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "heading_unit": self.heading_unit,
+            "unit": self.unit,
             "initial": json_number(self.initial),
             "adjusted": json_number(self.adjusted),
             "executed": json_number(self.executed),

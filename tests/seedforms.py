@@ -24,8 +24,8 @@ from typing import Any
 
 import formgen as fg
 
-from perfeval.forms import read_form
 from perfeval.model import Evaluation
+from perfeval.read.forms import read_form
 
 __all__ = [
     "CLEAN_BANDS_RULE",

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from perfeval.model import Evaluation, Indicator, Project, Source
-from perfeval.store import AdjustmentStore
+from perfeval.review.store import AdjustmentStore
 
 
 def make_evaluation() -> Evaluation:

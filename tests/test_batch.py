@@ -29,7 +29,9 @@ from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from perfeval import RunError, cli
-from perfeval.batch import (
+from perfeval.read.forms import read_form
+from perfeval.review.store import AdjustmentStore
+from perfeval.run.batch import (
     MAX_NAME,
     ProgressBar,
     ProjectRun,
@@ -39,9 +41,7 @@ from perfeval.batch import (
     run_batch,
     safe_name,
 )
-from perfeval.export import external_references
-from perfeval.forms import read_form
-from perfeval.store import AdjustmentStore
+from perfeval.run.export import external_references
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_NOTEBOOK = ROOT / "notebooks" / "review.ipynb"
@@ -72,7 +72,9 @@ def standin_notebook(path: Path, *cells: str) -> Path:
             metadata={"tags": ["parameters"]},
         ),
         new_code_cell(
-            "from perfeval import render\nreview = render.open_review(form_path, sheet, params_dir)"
+            "from perfeval.review.build import open_review\n"
+            "from perfeval.show import html as render\n"
+            "review = open_review(form_path, sheet, params_dir)"
         ),
         new_code_cell("render.html(render.stylesheet(), render.score_table(review))"),
         *(new_code_cell(source) for source in cells),

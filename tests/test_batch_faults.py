@@ -34,8 +34,8 @@ from browser_support import descendant_pids, pid_alive
 from test_batch import rows_named, standin_notebook
 
 from perfeval import cli
-from perfeval.batch import Progress, ProjectRun, RunOptions, run_batch
-from perfeval.execute import Job, NotebookRunner, WorkerConfig
+from perfeval.run.batch import Progress, ProjectRun, RunOptions, run_batch
+from perfeval.run.execute import Job, NotebookRunner, WorkerConfig
 
 pytestmark = pytest.mark.slow
 

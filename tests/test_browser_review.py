@@ -29,8 +29,8 @@ from browser_support import (
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from perfeval.forms import read_form
-from perfeval.store import AdjustmentStore
+from perfeval.read.forms import read_form
+from perfeval.review.store import AdjustmentStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

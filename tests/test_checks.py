@@ -30,12 +30,13 @@ from seedforms import (
     with_total,
 )
 
-from perfeval.catalogue import CheckSettings, catalogue, run_checks
+from perfeval.check.base import CheckSettings
+from perfeval.check.catalogue import catalogue, read_settings, run_checks
 from perfeval.exceptions import ParamsError
 from perfeval.findings import SEVERITIES, Finding
-from perfeval.forms import read_form
 from perfeval.model import Evaluation, GradeBand
-from perfeval.review import load_settings
+from perfeval.read.forms import read_form
+from perfeval.review.build import load_settings
 
 D = Decimal
 REPO = Path(__file__).resolve().parents[1]
@@ -954,7 +955,7 @@ def test_total_mismatch_message_states_the_difference_unsigned() -> None:
 def _settings(tmp_path: Path, data: Any) -> CheckSettings:
     path = tmp_path / "checks.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return CheckSettings.load(path)
+    return read_settings(path)
 
 
 def test_disabled_check_says_nothing(tmp_path: Path) -> None:
@@ -1044,14 +1045,14 @@ def test_bad_settings_file_raises_params_error_naming_it(
     path = tmp_path / "my-checks.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ParamsError) as raised:
-        CheckSettings.load(path)
+        read_settings(path)
     assert str(path) in str(raised.value)
     assert says in str(raised.value)
 
 
 def test_missing_settings_file_raises_params_error(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match=r"nowhere\.json"):
-        CheckSettings.load(tmp_path / "nowhere.json")
+        read_settings(tmp_path / "nowhere.json")
 
 
 # --- order ------------------------------------------------------------------------------------

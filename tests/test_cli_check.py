@@ -11,10 +11,10 @@ import formgen as fg
 import pytest
 from seedforms import fixed_seed_rows, seed
 
-from perfeval.catalogue import run_checks
+from perfeval.check.catalogue import run_checks
 from perfeval.cli import main
 from perfeval.findings import SEVERITIES, SEVERITY_LABELS
-from perfeval.review import load_settings
+from perfeval.review.build import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from perfeval import docs
-from perfeval.catalogue import CheckSettings, catalogue, run_checks
+from perfeval.check.base import CheckSettings
+from perfeval.check.catalogue import catalogue, run_checks, settings_from_json
 from perfeval.exceptions import PerfevalError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,8 +51,8 @@ def test_a_national_edit_must_match_once() -> None:
 def test_settings_examples_load() -> None:
     shipped = json.loads((REPO / "params" / "checks.json").read_text(encoding="utf-8"))
     assert shipped == docs.default_settings()
-    assert CheckSettings.from_json(shipped) == CheckSettings()
-    example = CheckSettings.from_json(json.loads(docs.EXAMPLE_SETTINGS))
+    assert settings_from_json(shipped) == CheckSettings()
+    example = settings_from_json(json.loads(docs.EXAMPLE_SETTINGS))
     assert example.disabled == frozenset({"rule.boilerplate"})
     assert [band.grade for band in example.grade_bands] == ["优秀", "良好", "合格", "不合格"]
 

@@ -19,7 +19,7 @@ from nbformat.v4 import (
     new_output,
 )
 
-from perfeval.export import ReviewExporter, export_html, external_references
+from perfeval.run.export import ReviewExporter, export_html, external_references
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"

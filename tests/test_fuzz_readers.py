@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfeval import Evaluation, FormError, read_form, read_forms
-from perfeval.district import TOTAL_LABELS
-from perfeval.normalise import BLANK_MARKS, fold_text, label_key
+from perfeval.read.district import TOTAL_LABELS
+from perfeval.read.normalise import BLANK_MARKS, fold_text, label_key
 
 Rows = fg.Rows
 

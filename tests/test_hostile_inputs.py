@@ -1,7 +1,7 @@
 """Hostile files and a hostile disk: each file is refused fast with a clear message, or
 read within bounded time and memory; the store never loses or misreports a save.
 
-The bounds, all in ``perfeval.sheets`` and ``perfeval.xlsxscan`` (the README's
+The bounds, all in ``perfeval.read.sheets`` and ``perfeval.read.xlsxscan`` (the README's
 reliability section quotes them):
 
 ================================  ============  ================================================
@@ -66,9 +66,8 @@ from perfeval import (
     UnsupportedFileError,
     read_form,
     read_forms,
-    sheets,
-    xlsxscan,
 )
+from perfeval.read import sheets, xlsxscan
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1 << 20
@@ -840,7 +839,7 @@ def test_a_read_only_params_folder_is_refused_before_anything_is_written(
             raise oserror(errno.EROFS)
         return open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr("perfeval.store.open", read_only, raising=False)
+    monkeypatch.setattr("perfeval.review.store.open", read_only, raising=False)
     assert len(store.load(seed).history) == 1
     with pytest.raises(AdjustmentError, match=r"无法写入复核调整文件夹.*Read-only file system"):
         store.set_opinion(seed, "意见", "李四")

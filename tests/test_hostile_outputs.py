@@ -40,12 +40,12 @@ from browser_support import launch_browser, open_offline
 from test_batch import standin_notebook
 
 from perfeval import cli
-from perfeval.batch import MAX_NAME, RunOptions, run_batch
-from perfeval.export import external_references
-from perfeval.forms import read_form
 from perfeval.model import Evaluation
-from perfeval.review import load_review
-from perfeval.workbook import write_review_workbook
+from perfeval.read.forms import read_form
+from perfeval.review.build import load_review
+from perfeval.run.batch import MAX_NAME, RunOptions, run_batch
+from perfeval.run.export import external_references
+from perfeval.show.xlsx import write_review_workbook
 
 pytestmark = pytest.mark.slow
 

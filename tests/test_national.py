@@ -17,17 +17,17 @@ import formgen as fg
 import nationalforms as nf
 import pytest
 
-from perfeval.catalogue import catalogue, run_checks
+from perfeval.check.catalogue import catalogue, run_checks
+from perfeval.check.national import TIERS, tier_of
 from perfeval.cli import main
 from perfeval.exceptions import FormError, NoFormError
 from perfeval.findings import Finding
-from perfeval.forms import read_form
 from perfeval.model import Evaluation, Indicator, Measure, Source
-from perfeval.national import YUAN_NOTE, parse_measure, recognise_national
-from perfeval.national_checks import TIERS, tier_of
-from perfeval.review import load_review
-from perfeval.sheets import read_sheets
-from perfeval.store import AdjustmentStore
+from perfeval.read.forms import read_form
+from perfeval.read.national import parse_measure, recognise_national
+from perfeval.read.sheets import read_sheets
+from perfeval.review.build import load_review
+from perfeval.review.store import AdjustmentStore
 
 D = Decimal
 NATIONAL_IDS = (
@@ -217,14 +217,19 @@ def test_money_unit_rule(tmp_path: Path, total: str, unit: str, scale: int, note
     evaluation = read(form, tmp_path)
     assert evaluation.budget_block is not None
     assert evaluation.budget_block.adjusted == D(total.replace(",", "")) * scale
-    assert any(n.startswith(YUAN_NOTE) for n in evaluation.notes) is note
+    read_as = evaluation.budget_block.unit
+    assert (evaluation.budget_block.heading_unit, read_as) == (
+        (unit or "万元"),
+        "元" if scale == 1 else "万元",
+    )
+    assert (read_as != evaluation.budget_block.heading_unit) is note
 
 
 def test_yuan_form_is_read_as_yuan_and_says_so(tmp_path: Path) -> None:
     evaluation = read(nf.yuan_form(), tmp_path)
     assert evaluation.project.budget == D(1800000)
-    [note] = evaluation.notes
-    assert note.startswith(YUAN_NOTE) and "按元读取" in note
+    assert evaluation.budget_block is not None
+    assert (evaluation.budget_block.heading_unit, evaluation.budget_block.unit) == ("万元", "元")
     [finding] = [f for f in run_checks(evaluation) if f.check == "budget.unit"]
     assert "1,850,000.00" in finding.message
     assert not found(nf.clean_form(), tmp_path, "budget.unit")
@@ -653,6 +658,8 @@ def test_parse_json_on_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
             "rate",
             "score",
             "breakdown",
+            "heading_unit",
+            "unit",
         }
         assert [row["label"] for row in block["breakdown"]] == [
             "当年财政拨款",

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from seedforms import seed
 
-from perfeval.forms import find_form_files, read_form
-from perfeval.store import AdjustmentStore
+from perfeval.read.forms import find_form_files, read_form
+from perfeval.review.store import AdjustmentStore
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "review.ipynb"

@@ -12,7 +12,7 @@ import formgen as fg
 import pytest
 from browser_support import launch_browser, open_offline, print_to_pdf
 
-from perfeval.batch import RunOptions, run_batch
+from perfeval.run.batch import RunOptions, run_batch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -26,26 +26,26 @@ import seedforms as sf
 from browser_support import launch_browser, open_offline
 
 from perfeval import cli
-from perfeval.batch import RunOptions, folder_names, run_batch
-from perfeval.catalogue import catalogue
-from perfeval.export import external_references
-from perfeval.forms import read_form
-from perfeval.index import index_html
+from perfeval.check.catalogue import catalogue
 from perfeval.model import Evaluation
-from perfeval.portfolio import (
+from perfeval.read.forms import read_form
+from perfeval.review.build import load_review
+from perfeval.review.portfolio import (
     NO_GRADE,
     PortfolioRow,
     ProjectFigures,
     check_counts,
     grade_counts,
-    rule_key,
     shared_rules,
     unit_of,
     unit_summaries,
 )
-from perfeval.review import load_review
-from perfeval.store import AdjustmentStore
-from perfeval.summary import SHEETS, write_summary_workbook
+from perfeval.review.store import AdjustmentStore
+from perfeval.run.batch import RunOptions, folder_names, run_batch
+from perfeval.run.export import external_references
+from perfeval.show.index import index_html
+from perfeval.show.summary import SHEETS, write_summary_workbook
+from perfeval.wording import rule_key
 
 D = Decimal
 GUMEI = "上海市闵行区人民政府古美路街道办事处"  # the seed's unit

@@ -26,7 +26,7 @@ from perfeval import (
     read_forms,
 )
 from perfeval.grades import grade_for
-from perfeval.normalise import split_category
+from perfeval.read.normalise import split_category
 
 Rows = fg.Rows
 Make = Callable[[Rows, Path], Path]

@@ -8,16 +8,14 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from seedforms import fixed_seed, seed, with_evaluation, with_indicator, with_project
 
-import perfeval.render
-from perfeval import render
-from perfeval.exceptions import FormError, PerfevalError
+import perfeval.show.html
 from perfeval.findings import Finding
 from perfeval.model import BudgetBlock, Evaluation
-from perfeval.review import Review, build_review, load_review
-from perfeval.store import AdjustmentStore
+from perfeval.review.build import Review, build_review, load_review
+from perfeval.review.store import AdjustmentStore
+from perfeval.show import html as render
 
 D = Decimal
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -76,12 +74,11 @@ def review_of(evaluation: Evaluation, params: Path) -> Review:
 
 
 def test_public_names() -> None:
-    assert sorted(perfeval.render.__all__) == [
+    assert sorted(perfeval.show.html.__all__) == [
         "adjustment_note",
         "finding_html",
         "findings_section",
         "html",
-        "open_review",
         "project_card",
         "score_table",
         "stylesheet",
@@ -272,21 +269,3 @@ def test_stylesheet_is_inline_printable_and_offline() -> None:
 def test_html_is_an_ipython_display_object() -> None:
     shown = render.html(render.stylesheet(), "<p>甲</p>")
     assert shown._repr_html_() == render.stylesheet() + "<p>甲</p>"
-
-
-def test_open_review_picks_the_sheet(tmp_path: Path) -> None:
-    first = render.open_review(SEED_XLSX, None, tmp_path)
-    assert first.evaluation.source.sheet == "自评表"
-    named = render.open_review(str(SEED_XLSX), "自评表", str(tmp_path))
-    assert named.evaluation.key == first.evaluation.key
-    with pytest.raises(PerfevalError, match=r"没有名为“其他”的自评表.*“自评表”"):
-        render.open_review(SEED_XLSX, "其他", tmp_path)
-
-
-def test_open_review_says_where_a_relative_path_was_looked_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(FormError, match=r"文件不存在（相对路径按当前工作目录 .* 解析）") as error:
-        render.open_review("forms/自评表.xlsx")
-    assert str(tmp_path) in str(error.value) and error.value.path == "forms/自评表.xlsx"

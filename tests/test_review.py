@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from perfeval.cli import main
-from perfeval.forms import read_form
-from perfeval.review import load_review
-from perfeval.store import AdjustmentStore
+from perfeval.exceptions import FormError, PerfevalError
+from perfeval.read.forms import read_form
+from perfeval.review.build import evaluation_in, load_review, open_review
+from perfeval.review.store import AdjustmentStore
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED_TSV = EXAMPLES / "000_81c9c1dad6fba498.txt"
@@ -185,3 +186,36 @@ def test_a_national_form_states_no_grade_so_its_total_gives_the_declared_grade(
     assert review.evaluation.project.grade is None
     assert totals.declared is not None and totals.declared >= 90
     assert totals.declared_grade == "优"
+
+
+def test_open_review_picks_the_sheet(tmp_path: Path) -> None:
+    first = open_review(SEED_XLSX, None, tmp_path)
+    assert first.evaluation.source.sheet == "自评表"
+    named = open_review(str(SEED_XLSX), "自评表", str(tmp_path))
+    assert named.evaluation.key == first.evaluation.key
+    with pytest.raises(PerfevalError, match=r"没有名为“其他”的自评表.*“自评表”"):
+        open_review(SEED_XLSX, "其他", tmp_path)
+
+
+def test_open_review_says_where_a_relative_path_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FormError, match=r"文件不存在（相对路径按当前工作目录 .* 解析）") as error:
+        open_review("forms/自评表.xlsx")
+    assert str(tmp_path) in str(error.value) and error.value.path == "forms/自评表.xlsx"
+
+
+def test_a_file_of_several_forms_needs_the_sheet(tmp_path: Path) -> None:
+    """Without a sheet, a workbook of two forms is refused, never read as its first."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(SEED_XLSX)
+    book.copy_worksheet(book["自评表"]).title = "副本"
+    two = tmp_path / "two.xlsx"
+    book.save(two)
+    with pytest.raises(PerfevalError, match=r"有 2 份自评表.*请指定一份"):
+        evaluation_in(two)
+    assert evaluation_in(two, "副本").source.sheet == "副本"
+    key = evaluation_in(two, "副本").key
+    assert evaluation_in(two, "改过名的表", key).source.sheet == "自评表"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfeval.rules import (
+from perfeval.check.rules import (
     Band,
     Bound,
     band_problems,

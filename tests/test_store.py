@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import perfeval.store
+import perfeval.review.store
 from perfeval.exceptions import AdjustmentError, ParamsError
-from perfeval.forms import read_form
 from perfeval.model import Evaluation
-from perfeval.store import (
+from perfeval.read.forms import read_form
+from perfeval.review.store import (
     Adjustment,
     AdjustmentStore,
     Change,
@@ -56,7 +56,7 @@ def store_files(store: AdjustmentStore) -> list[str]:
 
 
 def test_public_names() -> None:
-    assert sorted(perfeval.store.__all__) == [
+    assert sorted(perfeval.review.store.__all__) == [
         "Adjustment",
         "AdjustmentStore",
         "Change",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from store_worker import make_evaluation
 
-from perfeval.store import AdjustmentStore, Change, ProjectRecord, replay
+from perfeval.review.store import AdjustmentStore, Change, ProjectRecord, replay
 
 WORKER = Path(__file__).with_name("store_worker.py")
 ROOT = WORKER.parents[1]

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from seedforms import seed, with_indicator
 
-import perfeval.review
-import perfeval.widgets
+import perfeval.review.build
+import perfeval.show.widgets
 from perfeval.findings import Finding
 from perfeval.model import Evaluation
-from perfeval.review import load_review
-from perfeval.store import AdjustmentStore
-from perfeval.widgets import ERROR_COLOUR, OK_COLOUR, ReviewPanel
+from perfeval.review.build import load_review
+from perfeval.review.store import AdjustmentStore
+from perfeval.show.widgets import ERROR_COLOUR, OK_COLOUR, ReviewPanel
 
 D = Decimal
 REASON = "合计96分隐含“政策知晓率”得7分；已核对知晓率问卷，达到目标"
@@ -38,7 +38,7 @@ def saved(params: Path, evaluation: Evaluation | None = None) -> dict[str, Decim
 
 
 def test_public_names() -> None:
-    assert sorted(perfeval.widgets.__all__) == [
+    assert sorted(perfeval.show.widgets.__all__) == [
         "ERROR_COLOUR",
         "OK_COLOUR",
         "ReviewPanel",
@@ -117,13 +117,13 @@ def test_a_score_move_previews_the_total_without_checks_or_saving(
 ) -> None:
     panel = make_panel(tmp_path)
     calls: list[object] = []
-    original = perfeval.review.run_checks
+    original = perfeval.review.build.run_checks
 
     def counted(*args: Any) -> list[Finding]:
         calls.append(args)
         return original(*args)
 
-    monkeypatch.setattr(perfeval.review, "run_checks", counted)
+    monkeypatch.setattr(perfeval.review.build, "run_checks", counted)
     panel.indicator.value = POLICY
     assert panel.score.max == 7 and panel.score.value == 0
     panel.score.value = 7

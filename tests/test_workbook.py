@@ -18,15 +18,17 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-import perfeval.importing
-import perfeval.workbook
+import perfeval.review.importing
+import perfeval.review.original
+import perfeval.show.xlsx
 from perfeval.cli import main
 from perfeval.exceptions import PerfevalError
-from perfeval.forms import read_form
 from perfeval.model import BudgetBlock
-from perfeval.review import Review, load_review
-from perfeval.store import AdjustmentStore
-from perfeval.workbook import COLUMNS, FINDING_COLUMNS, HEADER_ROW, write_review_workbook
+from perfeval.read.forms import read_form
+from perfeval.review.build import Review, load_review
+from perfeval.review.store import AdjustmentStore
+from perfeval.review.workbook import COLUMNS, FINDING_COLUMNS, HEADER_ROW
+from perfeval.show.xlsx import write_review_workbook
 
 D = Decimal
 SEED_NAMES = (
@@ -87,20 +89,13 @@ def current_scores(form: Path, params: Path) -> dict[str, Decimal]:
 
 
 def test_public_names() -> None:
-    assert sorted(perfeval.workbook.__all__) == [
-        "COLUMNS",
-        "EditedRow",
-        "FINDING_COLUMNS",
-        "HEADER_ROW",
-        "ReviewWorkbook",
-        "TOTAL_LABELS",
-        "WrittenScore",
-        "read_review_workbook",
+    assert sorted(perfeval.show.xlsx.__all__) == [
+        "put",
         "render_evidence",
         "write_review_workbook",
         "written_score",
     ]
-    assert sorted(perfeval.importing.__all__) == [
+    assert sorted(perfeval.review.importing.__all__) == [
         "ImportResult",
         "Refused",
         "Taken",
@@ -218,7 +213,7 @@ def test_a_workbook_too_big_to_copy_with_styles_is_copied_as_its_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # openpyxl holds a whole workbook in memory; past the bound only the grid is copied.
-    monkeypatch.setattr(perfeval.workbook, "FULL_COPY_BYTES", 0)
+    monkeypatch.setattr(perfeval.review.original, "FULL_COPY_BYTES", 0)
     copied = openpyxl.load_workbook(write(tmp_path))["原表"]
     assert copied["A2"].value == "项目名称"
     assert copied["B4"].value == 242400

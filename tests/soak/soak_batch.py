@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import formgen as fg  # noqa: E402  (tests/ is not a package)
 
-from perfeval.batch import Progress, ProjectRun, RunOptions, run_batch  # noqa: E402
+from perfeval.run.batch import Progress, ProjectRun, RunOptions, run_batch  # noqa: E402
 
 UNITS = (
     "上海市闵行区人民政府古美路街道办事处",

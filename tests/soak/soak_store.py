@@ -45,7 +45,7 @@ from pathlib import Path
 
 from perfeval.exceptions import ParamsError
 from perfeval.model import Evaluation, Indicator, Project, Source
-from perfeval.store import AdjustmentStore, Change, replay
+from perfeval.review.store import AdjustmentStore, Change, replay
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ("甲项目", "乙项目")

@@ -1,0 +1,317 @@
+"""Checks that read what the form says: rules copied between indicators, full marks
+next to an admitted problem, copy-paste slips, and a header that contradicts itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from difflib import SequenceMatcher
+
+from .. import fmt
+from ..findings import Finding
+from ..model import Evaluation, Indicator
+from ..wording import MIN_RULE_LENGTH, rule_key
+from .base import CheckList, Context
+
+__all__ = ["CHECKS", "TOPICS", "admitted_problems", "repeated_phrases"]
+
+CHECKS = CheckList()
+
+# --- rule.boilerplate ----------------------------------------------------------------
+
+
+def similar_rules(indicators: list[Indicator], threshold: float) -> list[list[Indicator]]:
+    """Groups of indicators whose rules are the same or nearly so (ignoring point marks)."""
+    texts = [rule_key(i.rule) for i in indicators]
+    parent = list(range(len(indicators)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a in range(len(indicators)):
+        if len(texts[a]) < MIN_RULE_LENGTH:
+            continue
+        for b in range(a + 1, len(indicators)):
+            if len(texts[b]) < MIN_RULE_LENGTH:
+                continue
+            matcher = SequenceMatcher(None, texts[a], texts[b], autojunk=False)
+            # The cheap upper bounds first: most pairs of rules are nothing alike.
+            if (
+                matcher.real_quick_ratio() >= threshold
+                and matcher.quick_ratio() >= threshold
+                and matcher.ratio() >= threshold
+            ):
+                parent[root(b)] = root(a)
+    clusters: dict[int, list[Indicator]] = {}
+    for index, indicator in enumerate(indicators):
+        clusters.setdefault(root(index), []).append(indicator)
+    return [members for members in clusters.values() if len(members) > 1]
+
+
+@CHECKS.add("rule.boilerplate", "评分规则雷同", "warning")
+def check_rule_boilerplate(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """不同指标使用相同或几乎相同的评分规则（套用模板，未针对指标本身制定评分标准）。"""
+    threshold = context.settings.boilerplate_similarity
+    for members in similar_rules(evaluation.indicators, threshold):
+        names = [m.name for m in members]
+        for indicator in members:
+            others = "”“".join(n for n in names if n != indicator.name)
+            yield Finding(
+                "rule.boilerplate",
+                "warning",
+                f"指标“{indicator.name}”的评分规则与“{others}”相同或几乎相同，未体现本指标的评分标准。",
+                indicator=indicator.name,
+                evidence={"indicators": names, "rule": indicator.rule},
+                suggestion="为每项指标分别制定可核验的评分标准。",
+            )
+
+
+# --- deduction.unexplained ------------------------------------------------------------
+
+
+# National forms: deviation.unexplained (perfeval.national_checks) covers deductions there.
+@CHECKS.add("deduction.unexplained", "扣分无说明", "warning", formats=("district",))
+def check_deduction_unexplained(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """自评分低于权重（有扣分）时，备注应说明扣分理由（国家表样由“偏差未说明原因”检查）。"""
+    for indicator in evaluation.indicators:
+        score = indicator.self_score
+        if score is None or score >= indicator.weight:
+            continue
+        if indicator.remark or indicator.deviation_reason:
+            continue
+        yield Finding(
+            "deduction.unexplained",
+            "warning",
+            f"指标“{indicator.name}”自评{fmt.score(score)}分（权重{fmt.score(indicator.weight)}分），扣分未说明理由。",
+            indicator=indicator.name,
+            evidence={"self_score": float(score), "weight": float(indicator.weight)},
+            suggestion="在备注中写明扣分理由。",
+        )
+
+
+# --- fullmarks.contradicted --------------------------------------------------------------
+
+#: Subjects a 主要问题 sentence can admit, and the words that tie an indicator to them:
+#: (words in the admitting clause, words in an indicator's name).
+TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "计划与目标": (
+        ("计划", "规划", "项目编制", "前期"),
+        ("计划", "规划", "绩效目标", "设立", "立项"),
+    ),
+    "预算与资金": (
+        ("预算执行", "执行率", "资金使用", "资金拨付", "支出进度"),
+        ("预算", "资金", "财务"),
+    ),
+    "管理制度": (("管理制度", "制度不", "制度建设"), ("管理制度",)),
+    "完成与进度": (("进度", "延期", "滞后", "未完成", "及时"), ("完成率", "及时")),
+    "质量": (("质量", "合格"), ("质量", "合格")),
+    "满意度": (("满意",), ("满意",)),
+    "知晓与宣传": (("知晓", "宣传"), ("知晓",)),
+    "长效机制": (("长效",), ("长效",)),
+    "覆盖面": (("覆盖",), ("覆盖",)),
+}
+#: Words by which a clause admits a shortfall (not a wish such as 应提升).
+ADMISSIONS = (
+    "欠缺",
+    "不足",
+    "不够",
+    "不到位",
+    "不完善",
+    "不健全",
+    "有待",
+    "未能",
+    "未达",
+    "未完成",
+    "滞后",
+    "延期",
+    "存在问题",
+    "偏低",
+    "较差",
+    "薄弱",
+    "缺乏",
+    "尚未",
+)
+#: Words by which a clause denies a shortfall ("不存在…滞后的问题"): not an admission.
+DENIALS = ("不存在", "未发现", "没有发现", "未出现", "并无", "无明显")
+
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
+
+
+def admitted_problems(text: str | None) -> list[tuple[str, str, str]]:
+    """(topic, admitting clause, whole sentence) for each shortfall the text admits."""
+    found: list[tuple[str, str, str]] = []
+    for sentence in _SENTENCE.findall(text or ""):
+        clauses = [c for c in re.split(r"[，,：:]", sentence) if c.strip()]
+        for clause in reversed(clauses):  # the conclusion of a sentence comes last
+            if not any(word in clause for word in ADMISSIONS):
+                continue
+            if any(word in clause for word in DENIALS):
+                continue
+            for topic, (clause_words, _) in TOPICS.items():
+                if any(word in clause for word in clause_words):
+                    found.append((topic, clause.strip(" 。；;"), sentence.strip()))
+    return found
+
+
+@CHECKS.add("fullmarks.contradicted", "满分与所述问题矛盾", "warning")
+def check_fullmarks_contradicted(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """主要问题（国家表样为实际完成情况）中承认某方面存在不足，相关指标却得满分。"""
+    sources = [("主要问题", evaluation.project.problems)]
+    if evaluation.format == "national":  # the national form has no 主要问题 field
+        sources.append(("实际完成情况", evaluation.project.performance))
+    admitted = [(label, *found) for label, text in sources for found in admitted_problems(text)]
+    reported: set[str] = set()
+    for label, topic, clause, sentence in admitted:
+        indicator_words = TOPICS[topic][1]
+        for indicator in evaluation.indicators:
+            if indicator.name in reported or indicator.self_score is None:
+                continue
+            if indicator.self_score < indicator.weight:
+                continue
+            if not any(word in indicator.name for word in indicator_words):
+                continue
+            reported.add(indicator.name)
+            yield Finding(
+                "fullmarks.contradicted",
+                "warning",
+                f"{label}承认“{clause}”，但相关指标“{indicator.name}”得满分{fmt.score(indicator.self_score)}分。",
+                indicator=indicator.name,
+                evidence={
+                    "quote": sentence,
+                    "topic": topic,
+                    "self_score": float(indicator.self_score),
+                },
+                suggestion=f"核实该指标是否应扣分，或在{label}中说明不影响该项得分的理由。",
+            )
+
+
+# --- text.repeated ---------------------------------------------------------------------------
+
+NARRATIVE_FIELDS = {
+    "goal": "项目年度总目标",
+    "performance": "主要绩效",
+    "problems": "主要问题",
+    "measures": "改进措施",
+}
+#: The same fields as the national form labels them (预期目标, 实际完成情况).
+NATIONAL_FIELD_LABELS = {"goal": "预期目标", "performance": "实际完成情况"}
+_REPEAT = re.compile(r"(.{4,}?)\1")
+_WORDLIKE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
+def repeated_phrases(text: str | None) -> list[tuple[str, int]]:
+    """Phrases of at least four characters written twice back to back: (phrase, position).
+
+    Of the rotations that repeat ("通居民区党组织沟" and "居民区党组织沟通" in
+    "畅通居民区党组织沟通居民区党组织沟通联系"), the last one is reported: it is the
+    one a reader sees as the inserted copy.
+    """
+    found: list[tuple[str, int]] = []
+    source = text or ""
+    position = 0
+    while (match := _REPEAT.search(source, position)) is not None:
+        start, size = match.start(), len(match.group(1))
+        if len(_WORDLIKE.findall(match.group(1))) < 4:
+            position = start + 1
+            continue
+        while (
+            source[start + 1 : start + 1 + size] == source[start + 1 + size : start + 1 + 2 * size]
+        ):
+            start += 1
+        found.append((source[start : start + size], start))
+        position = start + 2 * size
+    return found
+
+
+@CHECKS.add("text.repeated", "文字重复", "warning")
+def check_text_repeated(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """叙述性栏目中同一短语连续出现两次（复制粘贴失误）。"""
+    for attr, label in NARRATIVE_FIELDS.items():
+        if evaluation.format == "national":
+            label = NATIONAL_FIELD_LABELS.get(attr, label)
+        text = getattr(evaluation.project, attr)
+        for phrase, position in repeated_phrases(text):
+            context_text = (text or "")[max(0, position - 6) : position + 2 * len(phrase) + 6]
+            yield Finding(
+                "text.repeated",
+                "warning",
+                f"“{label}”中“{phrase}”连续重复出现，疑为复制粘贴失误。",
+                evidence={"field": label, "phrase": phrase, "context": context_text},
+                suggestion=f"删去重复的“{phrase}”。",
+            )
+
+
+# --- header ---------------------------------------------------------------------------
+
+REQUIRED_HEADER = {
+    "name": "项目名称",
+    "unit": "预算单位",
+    "budget": "当年预算数",
+    "executed": "预算执行数",
+    "execution_rate": "预算执行率",
+    "goal": "项目年度总目标",
+    "evaluated_on": "自评时间",
+    "grade": "绩效等级",
+}
+_RECURRING = re.compile(r"(?<!非)经常性项目")
+# "不是/不属于/并非经常性项目" says the opposite.
+_NOT_RECURRING = re.compile(r"(?:不是|不属于|不为|并非|不再是?)[^，,。；;]{0,4}经常性项目")
+
+
+def _says_recurring(evaluation: Evaluation) -> str | None:
+    """The narrative clause that calls the project recurring, if any."""
+    for attr in NARRATIVE_FIELDS:
+        text = getattr(evaluation.project, attr) or ""
+        for clause in re.split(r"[。！？!?；;，,]", text):
+            if (
+                _RECURRING.search(clause)
+                and "是否" not in clause
+                and not _NOT_RECURRING.search(clause)
+            ):
+                return clause.strip()
+    return None
+
+
+@CHECKS.add("header.missing", "表头信息缺失", "warning", formats=("district",))
+def check_header_missing(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """表头必填项（项目名称、预算单位、预算数、执行数、执行率、年度总目标、自评时间、绩效等级、是否为经常性项目）不应为空。"""
+    project = evaluation.project
+    for attr, label in REQUIRED_HEADER.items():
+        if getattr(project, attr) is None:
+            yield Finding(
+                "header.missing", "warning", f"表头“{label}”未填写。", evidence={"field": label}
+            )
+    if project.recurring is None and _says_recurring(evaluation) is None:
+        yield Finding(
+            "header.missing",
+            "warning",
+            "表头“是否为经常性项目”未填写。",
+            evidence={"field": "是否为经常性项目"},
+        )
+
+
+@CHECKS.add("header.inconsistent", "表头前后矛盾", "warning", formats=("district",))
+def check_header_inconsistent(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """表头与自身或叙述矛盾：如“是否为经常性项目”空白或填“否”而文字称其为经常性项目；经常性项目的上年预算完成率为0。"""
+    project = evaluation.project
+    sentence = _says_recurring(evaluation)
+    if sentence is not None and project.recurring is not True:
+        written = "空白" if project.recurring is None else "填“否”"
+        yield Finding(
+            "header.inconsistent",
+            "warning",
+            f"“是否为经常性项目”{written}，但文字称“{sentence}”。",
+            evidence={"field": "是否为经常性项目", "value": project.recurring, "quote": sentence},
+            suggestion="“是否为经常性项目”应填“是”。",
+        )
+    recurring = project.recurring is True or (project.recurring is None and sentence is not None)
+    if recurring and project.prior_year_rate is not None and project.prior_year_rate == 0:
+        yield Finding(
+            "header.inconsistent",
+            "warning",
+            "项目为经常性项目，但上年预算完成率填为0.00%。",
+            evidence={"field": "上年预算完成率", "value": 0, "recurring": True},
+            suggestion="填写上年预算实际完成率，或说明上年未安排预算的原因。",
+        )

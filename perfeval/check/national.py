@@ -1,0 +1,682 @@
+"""Checks for the Ministry of Finance form (项目支出绩效自评表, 财预〔2020〕10号).
+
+The conventions checked are the form's own (see DOMAIN.md, format 2):
+
+- budget score = 分值 × 执行率, the rate = 全年执行数 ÷ 全年预算数 (not 年初预算数),
+  capped at 100%, kept to 2 decimals; a difference up to 0.01 (one rounding step) passes;
+- quantitative indicators: 正向 (≥ target) full marks when reached, else
+  分值 × 实际 ÷ 目标; 反向 (≤ target) full marks when kept to, else 分值 × 目标 ÷ 实际;
+  a target with no operator is 正向, except on a 成本 indicator (反向);
+- qualitative indicators in three tiers — 达成 80–100% of the 分值, 部分达成 60–80%,
+  未达成 0–60% — with the bounds accepted for either neighbouring tier;
+- usual weights 产出 50 / 效益 30 / 满意度 10 / 预算执行 10; "far" is more than 10 points.
+
+Which tier an actual falls in is read with :data:`TIER_WORDS` (see :func:`tier_of`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .. import fmt
+from ..findings import Finding
+from ..model import BudgetBlock, Evaluation, Indicator, Measure, json_number
+from ..scoring import SCORE_TOLERANCE, computed_total, quantize
+from .base import CheckList, Context
+
+__all__ = [
+    "CHECKS",
+    "TIERS",
+    "TIER_WORDS",
+    "USUAL_WEIGHTS",
+    "Quantity",
+    "direction_problem",
+    "expected_budget_score",
+    "expected_score",
+    "quantity",
+    "tier_of",
+]
+
+CHECKS = CheckList()
+NATIONAL = ("national",)
+
+#: Tiers of a qualitative indicator: name → (lowest, highest) share of the 分值.
+TIERS: dict[str, tuple[Decimal, Decimal]] = {
+    "达成": (Decimal("0.8"), Decimal(1)),
+    "部分达成": (Decimal("0.6"), Decimal("0.8")),
+    "未达成": (Decimal(0), Decimal("0.6")),
+}
+
+#: How an actual is read into a tier: (tier, whole texts, words contained), tried in this
+#: order, so that 未完成 is 未达成 before 完成 could make it 达成. 基本/初步/有所 mean
+#: not quite there (部分达成); 较好 is the second grade of 好/较好/一般/差, which is
+#: still 达成 (80–100% leaves room for it); 一般 is 部分达成; 差/较差 are 未达成.
+TIER_WORDS: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
+    (
+        "未达成",
+        frozenset({"差", "否", "未达成", "未完成", "无成效"}),
+        (
+            "未达成",
+            "未达到",
+            "未达标",
+            "未完成",
+            "未实现",
+            "未建立",
+            "未落实",
+            "未开展",
+            "没有完成",
+            "较差",
+            "无明显",
+            "不满意",
+        ),
+    ),
+    (
+        "部分达成",
+        frozenset({"中", "一般", "基本", "部分"}),
+        (
+            "部分达成",
+            "部分完成",
+            "部分实现",
+            "部分达到",
+            "基本",
+            "初步",
+            "有所",
+            "一般",
+            "尚需",
+            "有待",
+            "逐步",
+        ),
+    ),
+    (
+        "达成",
+        frozenset({"好", "优", "良", "是", "有"}),
+        (
+            "达成",
+            "达到",
+            "完成",
+            "实现",
+            "达标",
+            "建立",
+            "健全",
+            "显著",
+            "明显",
+            "有效",
+            "良好",
+            "较好",
+            "优秀",
+            "提升",
+            "提高",
+            "改善",
+            "满意",
+            "符合",
+        ),
+    ),
+)
+
+#: The usual 一级 weights (and the budget's), and how far off counts as far.
+USUAL_WEIGHTS: dict[str, Decimal] = {
+    "产出": Decimal(50),
+    "效益": Decimal(30),
+    "满意度": Decimal(10),
+    "预算执行": Decimal(10),
+}
+STRUCTURE_TOLERANCE = Decimal(10)
+
+_POSITIVE, _NEGATIVE = "正向", "反向"
+_COST_WORDS = ("成本", "费用", "单价", "造价", "经费标准", "补贴标准", "单位投入")
+#: What a name measures, by the words it ends with: a bad thing (to keep low) or a good one.
+_BAD_WORDS = (
+    "投诉",
+    "投诉率",
+    "投诉量",
+    "事故",
+    "差错",
+    "差错率",
+    "失误",
+    "违规",
+    "违法",
+    "不合格",
+    "不合格率",
+    "故障率",
+    "返工",
+    "超支",
+    "逾期",
+    "延误",
+    "发生率",
+    "损失",
+    "空置率",
+    "误差",
+    "伤亡",
+    "死亡率",
+    "流失率",
+)
+_GOOD_WORDS = (
+    "完成率",
+    "合格率",
+    "达标率",
+    "覆盖率",
+    "满意度",
+    "满意率",
+    "知晓率",
+    "及时率",
+    "到位率",
+    "使用率",
+    "利用率",
+    "通过率",
+    "办结率",
+    "解决率",
+    "处置率",
+    "回访率",
+    "参与率",
+    "签约率",
+    "执行率",
+    "入住率",
+    "验收率",
+)
+_TIME_UNITS = frozenset({"天", "日", "个工作日", "工作日", "小时", "分钟", "周", "个月", "月"})
+_TIME_NAMES = ("时限", "时间", "周期", "用时", "耗时", "天数", "期限")
+_SURVEY_WORDS = ("问卷", "调查", "测评", "抽样", "抽查", "回访", "样本", "访谈")
+_NOT_SURVEY_WORDS = ("投诉", "表扬", "锦旗", "感谢信", "反映良好")
+
+
+def num(value: Decimal | None) -> int | float | None:
+    return json_number(value)
+
+
+def _wan(value: Decimal) -> str:
+    """Yuan shown as the form writes it: 4050000 → '405.00万元'."""
+    return f"{fmt.money(value / 10000)}万元"
+
+
+def _compact(text: str | None) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _differs(a: Decimal, b: Decimal) -> bool:
+    """More than one rounding step apart (scores are kept to 2 decimals)."""
+    return abs(a - b) > SCORE_TOLERANCE
+
+
+# --- budget ------------------------------------------------------------------------
+
+
+def expected_budget_score(block: BudgetBlock) -> tuple[Decimal, Decimal] | None:
+    """(score, rate): 分值 × min(全年执行数 ÷ 全年预算数, 100%), to 2 decimals."""
+    if block.weight is None:
+        return None
+    if block.adjusted and block.executed is not None:
+        rate = block.executed / block.adjusted
+    elif block.rate is not None:
+        rate = block.rate
+    else:
+        return None
+    return quantize(block.weight * min(rate, Decimal(1))), rate
+
+
+@CHECKS.add("budget.score", "预算执行得分", "error", formats=NATIONAL, arithmetic=True)
+def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """项目资金的得分应等于分值×执行率，执行率=全年执行数÷全年预算数（不是年初预算数），超过100%按100%计，保留两位小数，相差不超过0.01分视为一致。"""
+    block = evaluation.budget_block
+    if block is None:
+        return
+    expected = expected_budget_score(block)
+    if expected is None:
+        return
+    score, rate = expected
+    evidence = {
+        "weight": num(block.weight),
+        "initial": num(block.initial),
+        "adjusted": num(block.adjusted),
+        "executed": num(block.executed),
+        "rate": float(rate),
+        "expected": num(score),
+        "self_score": num(block.score),
+    }
+    basis = f"执行率{fmt.rate(rate)}"
+    if block.adjusted and block.executed is not None:
+        basis = (
+            f"全年执行数{_wan(block.executed)}÷全年预算数{_wan(block.adjusted)}={fmt.rate(rate)}"
+        )
+    capped = "（超过100%按100%计）" if rate > 1 else ""
+    if block.score is None:
+        yield Finding(
+            "budget.score",
+            "error",
+            f"项目资金的得分未填写；按{basis}{capped}，应得{fmt.score(score)}分。",
+            evidence=evidence,
+            suggestion=f"预算执行得分应为{fmt.score(score)}分。",
+        )
+        return
+    if not _differs(block.score, score):
+        return
+    note = ""
+    if block.initial and block.executed is not None and block.weight is not None:
+        by_initial = quantize(block.weight * min(block.executed / block.initial, Decimal(1)))
+        if not _differs(block.score, by_initial) and _differs(by_initial, score):
+            note = "；填报得分与按年初预算数计算的结果一致，而执行率应以全年预算数为分母"
+            evidence["by_initial"] = num(by_initial)
+    yield Finding(
+        "budget.score",
+        "error",
+        f"项目资金得分填报{fmt.score(block.score)}分，但按{basis}{capped}，"
+        f"应得{fmt.score(score)}分（{fmt.score(block.weight)}×{fmt.rate(min(rate, Decimal(1)))}）{note}。",
+        evidence=evidence,
+        suggestion=f"预算执行得分应为{fmt.score(score)}分，总分相应调整。",
+    )
+
+
+_BUDGET_COLUMNS = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}
+
+
+@CHECKS.add("budget.breakdown", "资金来源明细", "error", formats=NATIONAL, arithmetic=True)
+def check_budget_breakdown(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """“其中”各行（当年财政拨款、上年结转资金、其他资金）之和应等于年度资金总额，逐列核对年初预算数、全年预算数、全年执行数；误差不超过0.01（按表中金额单位）。"""
+    block = evaluation.budget_block
+    if block is None or not block.breakdown:
+        return
+    tolerance = Decimal("0.01") if block.unit == "元" else Decimal(100)  # 0.01 of the unit written
+    for attr, label in _BUDGET_COLUMNS.items():
+        total = getattr(block, attr)
+        parts = [getattr(row, attr) for row in block.breakdown]
+        if total is None or all(part is None for part in parts):
+            continue
+        computed = computed_total(parts)
+        if abs(computed - total) <= tolerance:
+            continue
+        items = "+".join(
+            f"{row.label}{_wan(getattr(row, attr)) if getattr(row, attr) is not None else '—'}"
+            for row in block.breakdown
+        )
+        yield Finding(
+            "budget.breakdown",
+            "error",
+            f"{label}：其中各项合计{_wan(computed)}（{items}），与年度资金总额{_wan(total)}相差"
+            f"{_wan(total - computed)}。",
+            evidence={
+                "column": label,
+                "total": num(total),
+                "computed": num(computed),
+                "rows": {row.label: num(getattr(row, attr)) for row in block.breakdown},
+            },
+            suggestion=f"核对{label}的资金来源明细，使其合计等于年度资金总额。",
+        )
+
+
+@CHECKS.add("budget.unit", "金额单位", "warning", formats=NATIONAL)
+def check_budget_unit(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """项目资金标注为万元，但年度资金总额超过100000（按万元计超过10亿元），明显是以元填列：已按元读取，提请核实。"""
+    block = evaluation.budget_block
+    if block is None or block.heading_unit == block.unit:
+        return
+    largest = max(v for v in (block.initial, block.adjusted, block.executed) if v is not None)
+    yield Finding(
+        "budget.unit",
+        "warning",
+        f"项目资金标注单位为万元，但年度资金总额填列{fmt.money(largest)}，"
+        f"按万元计将达{fmt.money(largest / 10000)}亿元，明显是以元填列，"
+        f"已按元读取（即{fmt.money(largest / 10000)}万元）。",
+        evidence={"heading_unit": block.heading_unit, "read_as": block.unit},
+        suggestion="将项目资金改按万元填列，或把表头单位改为“元”。",
+    )
+
+
+# --- quantitative indicators -----------------------------------------------------
+
+
+def _is_cost(indicator: Indicator) -> bool:
+    return "成本" in (indicator.level2 or "") or any(w in indicator.name for w in _COST_WORDS)
+
+
+def _measured(name: str) -> str | None:
+    """'bad' or 'good': what the name measures, by the word nearest its end."""
+    best: tuple[int, int, str] | None = None
+    for kind, words in (("bad", _BAD_WORDS), ("good", _GOOD_WORDS)):
+        for word in words:
+            position = name.rfind(word)
+            if position < 0:
+                continue
+            candidate = (position + len(word), len(word), kind)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    return best[2] if best else None
+
+
+def direction_problem(indicator: Indicator) -> str | None:
+    """Why the target's operator contradicts what the indicator measures, if it does."""
+    target = indicator.target
+    if target is None or target.number is None or target.operator is None:
+        return None
+    upward = target.operator in ("≥", ">")
+    downward = target.operator in ("≤", "<")
+    if upward and _is_cost(indicator):
+        return "成本指标应设上限（≤），而不是下限"
+    measured = _measured(indicator.name)
+    if upward and measured == "bad":
+        return "该指标衡量的是应当越少越好的事项，应设上限（≤）"
+    if downward and measured == "good":
+        return "该指标衡量的是应当越高越好的事项，应设下限（≥）"
+    if (
+        upward
+        and "时效" in (indicator.level2 or "")
+        and target.unit in _TIME_UNITS
+        and any(word in indicator.name for word in _TIME_NAMES)
+    ):
+        return "时限类指标应设上限（≤），而不是下限"
+    return None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantitative indicator: its direction, target and actual as numbers."""
+
+    direction: str
+    target: Decimal
+    actual: Decimal
+    unit: str | None
+
+    @property
+    def short(self) -> bool:
+        """Whether the actual falls short of the target."""
+        if self.direction == _POSITIVE:
+            return self.actual < self.target
+        return self.actual > self.target
+
+
+def quantity(indicator: Indicator) -> Quantity | None:
+    """The indicator as numbers when both the target and the actual have one in the same
+    unit (or the actual none; a bare fraction ≤ 1 against a % target is read as a
+    percentage), else None (a qualitative indicator)."""
+    target, actual = indicator.target, indicator.actual
+    if target is None or actual is None or target.number is None or actual.number is None:
+        return None
+    if actual.unit is not None and actual.unit != target.unit:
+        return None
+    number = actual.number
+    if target.unit == "%" and actual.unit is None and number <= 1 < target.number:
+        number *= 100  # "0.985" against "≥95%": a fraction typed without its %
+    if target.operator in ("≥", ">"):
+        direction = _POSITIVE
+    elif target.operator in ("≤", "<"):
+        direction = _NEGATIVE
+    else:
+        direction = _NEGATIVE if _is_cost(indicator) else _POSITIVE
+    return Quantity(direction, target.number, number, target.unit)
+
+
+def expected_score(weight: Decimal, q: Quantity) -> Decimal | None:
+    """The score the 正向/反向 formula gives, to 2 decimals; None when it is undefined."""
+    if not q.short:
+        return weight
+    if q.direction == _POSITIVE:
+        if q.target <= 0 or q.actual < 0:
+            return None
+        return quantize(weight * q.actual / q.target)
+    if q.actual <= 0 or q.target < 0:
+        return None
+    return quantize(weight * q.target / q.actual)
+
+
+@CHECKS.add(
+    "indicator.expected_score", "定量指标得分", "warning", formats=NATIONAL, arithmetic=True
+)
+def check_expected_score(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """定量指标的得分应符合计分办法：正向指标（≥）实际值达到目标得满分，否则按分值×实际值÷目标值；反向指标（≤）不超过目标得满分，否则按分值×目标值÷实际值；保留两位小数，相差不超过0.01分视为一致。"""
+    for indicator in evaluation.indicators:
+        q = quantity(indicator)
+        if q is None or indicator.self_score is None or direction_problem(indicator):
+            continue
+        expected = expected_score(indicator.weight, q)
+        if expected is None or not _differs(indicator.self_score, expected):
+            continue
+        weight = fmt.score(indicator.weight)
+        if not q.short:
+            how = f"已达到目标，应得满分{fmt.score(expected)}分"
+        elif q.direction == _POSITIVE:
+            how = f"按正向指标计分，应得{weight}×{_n(q.actual)}÷{_n(q.target)}={fmt.score(expected)}分"
+        else:
+            how = f"按反向指标计分，应得{weight}×{_n(q.target)}÷{_n(q.actual)}={fmt.score(expected)}分"
+        target, actual = _text(indicator.target), _text(indicator.actual)
+        yield Finding(
+            "indicator.expected_score",
+            "warning",
+            f"指标“{indicator.name}”年度指标值“{target}”、实际完成值“{actual}”，{how}，"
+            f"自评{fmt.score(indicator.self_score)}分。",
+            indicator=indicator.name,
+            evidence={
+                "target": target,
+                "actual": actual,
+                "direction": q.direction,
+                "weight": num(indicator.weight),
+                "expected": num(expected),
+                "self_score": num(indicator.self_score),
+            },
+            suggestion=f"得分应为{fmt.score(expected)}分（自评{fmt.score(indicator.self_score)}分）；"
+            "如另有计分依据，请在偏差原因中说明。",
+        )
+
+
+def _n(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _text(measure: Measure | None) -> str:
+    return (measure.text if measure else None) or "（空白）"
+
+
+# --- qualitative indicators -----------------------------------------------------------
+
+
+def tier_of(indicator: Indicator) -> str | None:
+    """The tier the actual reaches: its text against the target, then :data:`TIER_WORDS`."""
+    actual = _compact(indicator.actual.text if indicator.actual else None)
+    if not actual or actual.strip("—-－/") == "":
+        return None
+    target = _compact(indicator.target.text if indicator.target else None)
+    if target and actual == target:
+        return "达成"
+    for tier, whole, words in TIER_WORDS:
+        if actual in whole or any(word in actual for word in words):
+            return tier
+    return None
+
+
+def _qualitative_tier(indicator: Indicator) -> str | None:
+    return None if quantity(indicator) is not None else tier_of(indicator)
+
+
+@CHECKS.add("indicator.tier", "定性指标分档", "warning", formats=NATIONAL, arithmetic=True)
+def check_tier(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """定性指标按实际完成情况分三档计分：达成年度指标得分值的80%–100%，部分达成60%–80%，未达成0–60%（边界分值两档均可）；得分不应落在实际完成值所属档次之外。"""
+    for indicator in evaluation.indicators:
+        score = indicator.self_score
+        tier = _qualitative_tier(indicator)
+        if tier is None or score is None:
+            continue
+        low_share, high_share = TIERS[tier]
+        low, high = indicator.weight * low_share, indicator.weight * high_share
+        if low - SCORE_TOLERANCE < score < high + SCORE_TOLERANCE:
+            continue
+        span = f"{fmt.score(low)}–{fmt.score(high)}分"
+        shares = f"分值的{_n(low_share * 100)}%–{_n(high_share * 100)}%"
+        yield Finding(
+            "indicator.tier",
+            "warning",
+            f"定性指标“{indicator.name}”实际完成值为“{_text(indicator.actual)}”"
+            f"（年度指标值“{_text(indicator.target)}”），属{tier}，应得{span}（{shares}），"
+            f"自评{fmt.score(score)}分。",
+            indicator=indicator.name,
+            evidence={
+                "target": _text(indicator.target),
+                "actual": _text(indicator.actual),
+                "tier": tier,
+                "allowed": [num(low), num(high)],
+                "self_score": num(score),
+                "weight": num(indicator.weight),
+            },
+            suggestion=f"得分应在{span}之间；如认为实际完成情况不属{tier}，请补充佐证材料。",
+        )
+
+
+# --- deviation reasons ---------------------------------------------------------------------
+
+
+@CHECKS.add("deviation.unexplained", "偏差未说明原因", "warning", formats=NATIONAL)
+def check_deviation_unexplained(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """实际完成值未达到年度指标值（定量指标未达目标、定性指标未完全达成），或得分低于分值时，应填写偏差原因分析及改进措施。"""
+    for indicator in evaluation.indicators:
+        if indicator.deviation_reason:
+            continue
+        reasons: list[str] = []
+        q = quantity(indicator)
+        if q is not None and q.short and not direction_problem(indicator):
+            reasons.append(
+                f"实际完成值“{_text(indicator.actual)}”未达到年度指标值“{_text(indicator.target)}”"
+            )
+        elif q is None and _qualitative_tier(indicator) in ("部分达成", "未达成"):
+            reasons.append(
+                f"实际完成值“{_text(indicator.actual)}”未完全达到年度指标值“{_text(indicator.target)}”"
+            )
+        score = indicator.self_score
+        if score is not None and score < indicator.weight:
+            reasons.append(f"得分{fmt.score(score)}分低于分值{fmt.score(indicator.weight)}分")
+        if not reasons:
+            continue
+        yield Finding(
+            "deviation.unexplained",
+            "warning",
+            f"指标“{indicator.name}”{'，'.join(reasons)}，但未填写偏差原因分析及改进措施。",
+            indicator=indicator.name,
+            evidence={
+                "target": _text(indicator.target),
+                "actual": _text(indicator.actual),
+                "self_score": num(score),
+                "weight": num(indicator.weight),
+            },
+            suggestion="在“偏差原因分析及改进措施”栏说明未达成的原因和改进措施。",
+        )
+
+
+# --- what the indicators measure -------------------------------------------------------------
+
+
+@CHECKS.add("indicator.direction", "指标方向", "warning", formats=NATIONAL)
+def check_direction(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """指标值的方向应与指标性质一致：成本指标、投诉率等应越少越好的指标设上限（≤），完成率、满意度等越高越好的指标设下限（≥），时限设上限。"""
+    flip = {"≥": "≤", ">": "<", "≤": "≥", "<": ">"}
+    for indicator in evaluation.indicators:
+        problem = direction_problem(indicator)
+        if problem is None or indicator.target is None:
+            continue
+        target = indicator.target
+        operator = target.operator or ""
+        fixed = f"{flip[operator]}{_n(target.number or Decimal(0))}{target.unit or ''}"
+        yield Finding(
+            "indicator.direction",
+            "warning",
+            f"指标“{indicator.name}”的年度指标值写为“{target.text}”，{problem}。",
+            indicator=indicator.name,
+            evidence={
+                "target": target.text,
+                "operator": operator,
+                "level2": indicator.level2,
+            },
+            suggestion=f"年度指标值应为“{fixed}”，并按{'反向' if flip[operator] in '≤<' else '正向'}指标重新计分。",
+        )
+
+
+def _is_satisfaction(indicator: Indicator) -> bool:
+    return "满意" in indicator.name or "满意度" in (indicator.category or "")
+
+
+@CHECKS.add("satisfaction.evidence", "满意度依据", "warning", formats=NATIONAL)
+def check_satisfaction_evidence(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """满意度指标的实际完成值应是满意度调查（问卷、测评、回访）的结果；“未收到投诉”“无投诉”“群众满意”不能证明满意度。"""
+    for indicator in evaluation.indicators:
+        if not _is_satisfaction(indicator):
+            continue
+        if indicator.self_score is not None and indicator.self_score == 0:
+            continue
+        actual = indicator.actual
+        text = _compact(actual.text if actual else None)
+        blank = not text or text.strip("—-－/") == "" or text in ("无",)
+        complaints = any(word in text for word in _NOT_SURVEY_WORDS)
+        survey = any(word in text for word in _SURVEY_WORDS)
+        figure = actual is not None and actual.number is not None
+        if not blank and not complaints and (figure or survey):
+            continue
+        if blank:
+            what = "实际完成值未填写"
+        else:
+            what = f"实际完成值为“{actual.text if actual else ''}”，不是满意度调查结果"
+        target = f"年度指标值“{_text(indicator.target)}”" if indicator.target else "满意度目标"
+        yield Finding(
+            "satisfaction.evidence",
+            "warning",
+            f"满意度指标“{indicator.name}”{what}，不能证明达到{target}，"
+            f"却得{fmt.score(indicator.self_score)}分。",
+            indicator=indicator.name,
+            evidence={
+                "actual": _text(actual),
+                "target": _text(indicator.target),
+                "self_score": num(indicator.self_score),
+            },
+            suggestion="补充问卷调查等满意度测评结果（样本量、满意度比例）；"
+            "没有调查依据的，按未达成确定得分。",
+        )
+
+
+# --- weight structure -----------------------------------------------------------------------
+
+
+def _family(category: str | None) -> str | None:
+    text = category or ""
+    if "产出" in text:
+        return "产出"
+    if "效益" in text or "效果" in text:
+        return "效益"
+    if "满意" in text:
+        return "满意度"
+    return None
+
+
+@CHECKS.add("weights.structure", "一级指标权重结构", "info", formats=NATIONAL)
+def check_weights_structure(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """一级指标分值通常为产出50、效益30、满意度10、预算执行10；任一项相差超过10分时提示核实。"""
+    actual: dict[str, Decimal] = {name: Decimal(0) for name in USUAL_WEIGHTS}
+    others: dict[str, Decimal] = {}
+    for indicator in evaluation.indicators:
+        family = _family(indicator.category)
+        if family is None:
+            label = indicator.category or "（未填一级指标）"
+            others[label] = others.get(label, Decimal(0)) + indicator.weight
+        else:
+            actual[family] += indicator.weight
+    block = evaluation.budget_block
+    actual["预算执行"] = block.weight if block and block.weight is not None else Decimal(0)
+    gaps = {name: actual[name] - usual for name, usual in USUAL_WEIGHTS.items()}
+    if all(abs(gap) <= STRUCTURE_TOLERANCE for gap in gaps.values()):
+        return
+    shape = "、".join(f"{name}{fmt.score(actual[name])}分" for name in USUAL_WEIGHTS)
+    if others:
+        shape += "、" + "、".join(f"{name}{fmt.score(w)}分" for name, w in others.items())
+    far = "、".join(
+        f"{name}{'多' if gap > 0 else '少'}{fmt.score(abs(gap))}分"
+        for name, gap in gaps.items()
+        if abs(gap) > STRUCTURE_TOLERANCE
+    )
+    usual = "/".join(fmt.score(w) for w in USUAL_WEIGHTS.values())
+    yield Finding(
+        "weights.structure",
+        "info",
+        f"一级指标分值为{shape}，与通常的产出/效益/满意度/预算执行{usual}分相差较大（{far}）。",
+        evidence={
+            "weights": {name: num(value) for name, value in actual.items()},
+            "usual": {name: num(value) for name, value in USUAL_WEIGHTS.items()},
+            "others": {name: num(value) for name, value in others.items()},
+        },
+        suggestion="核实分值设置是否依据批复的绩效目标；无特殊理由的，按产出50、效益30、满意度10、预算执行10分设置。",
+    )

@@ -1,0 +1,450 @@
+"""The portfolio of a batch run: what each review says, and what they say together.
+
+``ProjectFigures`` is the part of one project's review the portfolio needs —
+budget, execution rate, the declared / computed / reviewed totals and grades,
+finding counts by severity and by check, the review status and the project's
+scoring rules — taken from the same ``Review`` the notebook showed and kept in
+the run's manifest, so a resumed run (whose unchanged projects are skipped) still
+has them. ``PortfolioRow`` is one project of the run; the functions below add the
+rows up:
+
+- ``unit_summaries``: per 预算单位, how many projects, the self (declared) and
+  reviewed grades, how far self-scores sit above reviewed ones (mean and max of
+  自评 − 复核, mean 偏离度), how many self-scored full marks (and whether all did),
+  and the scoring rules its projects share;
+- ``check_counts``: per check, how many findings and in how many projects;
+- ``shared_rules``: scoring rules that recur in two or more projects — the same text
+  once normalised (``rule_key``: NFKC, point marks and spaces dropped; an exact
+  match, so that a portfolio of thousands of rules is compared in linear time).
+
+The 自评 total of a project is its declared 合计 where the form states one, else
+the sum of its self-scores; 偏离度 = (自评 − 复核) / 自评, as on the review sheet; a
+自评 total of 100 or more is full marks. The self grade is the grade the form states
+(normalised: 优 → 优秀), NO_GRADE when it states none. Means are exact
+(``Decimal``) and rounded only for display.
+
+``index.html`` and ``summary.xlsx`` show all of this: see ``perfeval.index`` and
+``perfeval.summary``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+from ..check.catalogue import catalogue
+from ..exceptions import PerfevalError
+from ..grades import DISTRICT_BANDS, NATIONAL_BANDS
+from ..model import json_number
+from ..scoring import deviation
+from ..wording import MIN_RULE_LENGTH, rule_key
+from .build import Review
+
+__all__ = [
+    "FIGURES_VERSION",
+    "FULL_MARKS",
+    "NO_GRADE",
+    "NO_UNIT",
+    "RUN_STATES",
+    "CheckCount",
+    "PortfolioRow",
+    "ProjectFigures",
+    "SharedRule",
+    "UnitSummary",
+    "check_counts",
+    "grade_counts",
+    "grade_order",
+    "href",
+    "shared_rules",
+    "unit_of",
+    "unit_summaries",
+]
+
+#: Bumped when ``ProjectFigures.to_json`` changes shape: older manifest entries are recomputed.
+FIGURES_VERSION = 2
+#: A self-evaluation scored out of 100: a 自评 total of 100 or more is full marks.
+FULL_MARKS = Decimal(100)
+#: How a missing grade is counted and filtered (a form that states none, a total in no band).
+NO_GRADE = "未定等级"
+#: How projects whose form names no unit are grouped.
+NO_UNIT = "（未填单位）"
+RUN_STATES = {"done": "已完成", "skipped": "未变", "failed": "失败"}
+
+
+def unit_of(unit: str | None) -> str:
+    """The unit a project is grouped under: NFKC with runs of spaces made one."""
+    text = " ".join(unicodedata.normalize("NFKC", unit or "").split())
+    return text or NO_UNIT
+
+
+def href(folder: str, name: str) -> str:
+    """A link from the index to a file in a project folder, percent-encoded."""
+    return f"{quote(folder)}/{quote(name)}"
+
+
+# --- one project -------------------------------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A JSON number (or null) as an exact finite Decimal; raises ValueError for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a number: {value!r}")
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(f"not finite: {value!r}")
+    return number
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"not text: {value!r}")
+    return value
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ProjectFigures:
+    """What the portfolio shows of one project's review (see the module docstring)."""
+
+    declared: Decimal | None
+    computed: Decimal
+    reviewed: Decimal
+    declared_grade: str | None = None
+    computed_grade: str | None = None
+    reviewed_grade: str | None = None
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    status: str = ""
+    budget: Decimal | None = None
+    executed: Decimal | None = None
+    execution_rate: Decimal | None = None
+    checks: dict[str, int] = field(default_factory=dict)
+    rules: tuple[str, ...] = ()  # its scoring rules as written, one per ``rule_key``
+
+    @property
+    def self_total(self) -> Decimal:
+        """The 自评 total: the declared 合计, or the sum of the self-scores when none is stated."""
+        return self.declared if self.declared is not None else self.computed
+
+    @property
+    def gap(self) -> Decimal:
+        """自评 − 复核, in points."""
+        return self.self_total - self.reviewed
+
+    @property
+    def deviation(self) -> Decimal | None:
+        """偏离度 = (自评 − 复核) / 自评; None for a 自评 of 0."""
+        return deviation(self.self_total, self.reviewed)
+
+    @property
+    def full_marks(self) -> bool:
+        return self.self_total >= FULL_MARKS
+
+    @property
+    def self_grade(self) -> str:
+        """The grade the form states (normalised), or NO_GRADE."""
+        return self.declared_grade or NO_GRADE
+
+    @property
+    def reviewed_grade_label(self) -> str:
+        return self.reviewed_grade or NO_GRADE
+
+    @classmethod
+    def of_review(cls, review: Review) -> ProjectFigures:
+        """The figures of a review, as the notebook and review.xlsx show it."""
+        totals, counts = review.totals(), review.counts()
+        project = review.evaluation.project
+        rules: dict[str, str] = {}
+        for indicator in review.evaluation.indicators:
+            key = rule_key(indicator.rule)
+            if len(key) >= MIN_RULE_LENGTH and key not in rules:
+                rules[key] = (indicator.rule or "").strip()
+        return cls(
+            declared=totals.declared,
+            computed=totals.computed,
+            reviewed=totals.reviewed,
+            declared_grade=totals.declared_grade,
+            computed_grade=totals.computed_grade,
+            reviewed_grade=totals.reviewed_grade,
+            errors=counts.get("error", 0),
+            warnings=counts.get("warning", 0),
+            infos=counts.get("info", 0),
+            status=review.status,
+            budget=project.budget,
+            executed=project.executed,
+            execution_rate=project.execution_rate,
+            checks=dict(Counter(finding.check for finding in review.findings)),
+            rules=tuple(rules.values()),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest's ``summary`` of a project; ``deviation`` and the like are for readers."""
+        gap_deviation = self.deviation
+        return {
+            "version": FIGURES_VERSION,
+            "declared": json_number(self.declared),
+            "computed": json_number(self.computed),
+            "reviewed": json_number(self.reviewed),
+            "declared_grade": self.declared_grade,
+            "computed_grade": self.computed_grade,
+            "reviewed_grade": self.reviewed_grade,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "infos": self.infos,
+            "status": self.status,
+            "budget": json_number(self.budget),
+            "executed": json_number(self.executed),
+            "execution_rate": json_number(self.execution_rate),
+            "deviation": None if gap_deviation is None else float(round(gap_deviation, 4)),
+            "full_marks": self.full_marks,
+            "checks": dict(sorted(self.checks.items())),
+            "rules": list(self.rules),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> ProjectFigures | None:
+        """Figures from a manifest entry's ``summary``; None when absent, older or malformed."""
+        if not isinstance(data, dict) or data.get("version") != FIGURES_VERSION:
+            return None
+        try:
+            checks = data.get("checks") or {}
+            rules = data.get("rules") or []
+            if not isinstance(checks, dict) or not isinstance(rules, list):
+                return None
+            computed, reviewed = _decimal(data["computed"]), _decimal(data["reviewed"])
+            if computed is None or reviewed is None:
+                return None
+            return cls(
+                declared=_decimal(data.get("declared")),
+                computed=computed,
+                reviewed=reviewed,
+                declared_grade=_text_or_none(data.get("declared_grade")),
+                computed_grade=_text_or_none(data.get("computed_grade")),
+                reviewed_grade=_text_or_none(data.get("reviewed_grade")),
+                errors=_count(data.get("errors", 0)),
+                warnings=_count(data.get("warnings", 0)),
+                infos=_count(data.get("infos", 0)),
+                status=_text_or_none(data.get("status")) or "",
+                budget=_decimal(data.get("budget")),
+                executed=_decimal(data.get("executed")),
+                execution_rate=_decimal(data.get("execution_rate")),
+                checks={str(check): _count(n) for check, n in checks.items()},
+                rules=tuple(str(_text_or_none(rule) or "") for rule in rules if rule),
+            )
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            return None
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    """One project of a run as the portfolio shows it; ``figures`` is None when its review
+    could not be loaded."""
+
+    folder: str
+    project: str | None
+    unit: str | None
+    year: int | None
+    source: str
+    state: str
+    error: str | None = None
+    review_href: str | None = None
+    notebook_href: str | None = None
+    workbook_href: str | None = None
+    figures: ProjectFigures | None = None
+    key: str | None = None  # the project's key: one project sent twice shares no rules with itself
+
+    @property
+    def unit_name(self) -> str:
+        return unit_of(self.unit)
+
+    @property
+    def name(self) -> str:
+        return self.project or self.folder
+
+    @property
+    def identity(self) -> str:
+        return self.key or self.folder
+
+
+# --- grades ----------------------------------------------------------------------------
+
+_GRADE_ORDER = [band.grade for band in (*DISTRICT_BANDS, *NATIONAL_BANDS)]
+
+
+def grade_order(grades: Iterable[str]) -> list[str]:
+    """Grades best first (优秀 … 不合格, 优 … 差), others alphabetically, NO_GRADE last."""
+    unique = set(grades)
+    known = [grade for grade in _GRADE_ORDER if grade in unique]
+    other = sorted(unique - set(_GRADE_ORDER) - {NO_GRADE})
+    return known + other + ([NO_GRADE] if NO_GRADE in unique else [])
+
+
+def grade_counts(rows: Iterable[PortfolioRow]) -> tuple[dict[str, int], dict[str, int]]:
+    """How many projects have each self (declared) grade and each reviewed grade."""
+    figures = [row.figures for row in rows if row.figures is not None]
+    declared = Counter(f.self_grade for f in figures)
+    reviewed = Counter(f.reviewed_grade_label for f in figures)
+    return dict(declared), dict(reviewed)
+
+
+# --- per unit ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedRule:
+    """A scoring rule that two or more projects use: the same ``rule_key``.
+
+    ``text`` is the rule as the first of them writes it.
+    """
+
+    key: str
+    text: str
+    projects: tuple[str, ...]  # project names, in run order
+    unit_of_project: tuple[str, ...]  # each project's unit
+    units: tuple[str, ...]  # the units, once each
+
+    @property
+    def count(self) -> int:
+        return len(self.projects)
+
+    @property
+    def per_unit(self) -> dict[str, int]:
+        """How many of its projects each unit has, units in order."""
+        return dict(Counter(self.unit_of_project))
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """One 预算单位 across the run (see the module docstring)."""
+
+    unit: str
+    projects: int
+    with_figures: int
+    self_grades: dict[str, int]
+    reviewed_grades: dict[str, int]
+    gap_mean: Decimal | None
+    gap_max: Decimal | None
+    deviation_mean: Decimal | None
+    full_marks: int
+    errors: int
+    warnings: int
+    shared_rules: tuple[SharedRule, ...] = ()
+
+    @property
+    def all_full_marks(self) -> bool:
+        """Every project of the unit (two or more, all with figures) self-scored full marks."""
+        return self.projects >= 2 and self.full_marks == self.projects
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    return sum(values, Decimal(0)) / len(values) if values else None
+
+
+def shared_rules(rows: Iterable[PortfolioRow], minimum: int = 2) -> list[SharedRule]:
+    """Rules used by at least ``minimum`` projects (one project sent twice counts once),
+    most used first, then in the order they first appear."""
+    users: dict[str, dict[str, PortfolioRow]] = {}
+    texts: dict[str, str] = {}
+    for row in rows:
+        if row.figures is None:
+            continue
+        for text in row.figures.rules:
+            key = rule_key(text)
+            texts.setdefault(key, text)
+            users.setdefault(key, {}).setdefault(row.identity, row)
+    found = [
+        SharedRule(
+            key,
+            texts[key],
+            tuple(row.name for row in by_project.values()),
+            tuple(row.unit_name for row in by_project.values()),
+            tuple(dict.fromkeys(row.unit_name for row in by_project.values())),
+        )
+        for key, by_project in users.items()
+        if len(by_project) >= minimum
+    ]
+    order = {key: index for index, key in enumerate(users)}
+    return sorted(found, key=lambda rule: (-rule.count, order[rule.key]))
+
+
+def unit_summaries(rows: Iterable[PortfolioRow]) -> list[UnitSummary]:
+    """One summary per unit, in the order units first appear."""
+    by_unit: dict[str, list[PortfolioRow]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_name, []).append(row)
+    summaries = []
+    for unit, members in by_unit.items():
+        figures = [row.figures for row in members if row.figures is not None]
+        gaps = [f.gap for f in figures]
+        deviations = [d for f in figures if (d := f.deviation) is not None]
+        self_grades, reviewed_grades = grade_counts(members)
+        summaries.append(
+            UnitSummary(
+                unit=unit,
+                projects=len(members),
+                with_figures=len(figures),
+                self_grades=self_grades,
+                reviewed_grades=reviewed_grades,
+                gap_mean=_mean(gaps),
+                gap_max=max(gaps) if gaps else None,
+                deviation_mean=_mean(deviations),
+                full_marks=sum(1 for f in figures if f.full_marks),
+                errors=sum(f.errors for f in figures),
+                warnings=sum(f.warnings for f in figures),
+                shared_rules=tuple(shared_rules(members)),
+            )
+        )
+    return summaries
+
+
+# --- per check ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckCount:
+    """How often one check fired across the run."""
+
+    check: str
+    title: str
+    severity: str | None
+    findings: int
+    projects: int
+
+
+def check_counts(rows: Iterable[PortfolioRow]) -> list[CheckCount]:
+    """Every check that fired: most projects first, then most findings, then catalogue order."""
+    findings: Counter[str] = Counter()
+    projects: Counter[str] = Counter()
+    for row in rows:
+        if row.figures is None:
+            continue
+        for check, count in row.figures.checks.items():
+            if count > 0:
+                findings[check] += count
+                projects[check] += 1
+    registry = catalogue()
+    order = {check_id: index for index, check_id in enumerate(registry.ids())}
+    counts = []
+    for check_id in findings:
+        try:
+            entry = registry.get(check_id)
+            title, severity = entry.title, entry.severity
+        except PerfevalError:  # a check this version no longer has
+            title, severity = check_id, None
+        counts.append(CheckCount(check_id, title, severity, findings[check_id], projects[check_id]))
+    return sorted(
+        counts, key=lambda c: (-c.projects, -c.findings, order.get(c.check, len(order)), c.check)
+    )

@@ -1,0 +1,546 @@
+"""``perfeval run``: review every form under some paths in one batch.
+
+Every evaluation found (each form sheet of each workbook) gets a project folder
+under the output folder with the executed notebook, its HTML review and the
+annotated review workbook (``review.xlsx``), and the run writes the portfolio
+(``index.html`` and ``summary.xlsx``, see ``perfeval.portfolio``) and
+``manifest.json``.
+
+The manifest records, per project folder, what its outputs were made from: the
+form file's sha256 and sheet, the parameters, the notebook's sha256, the
+adjustments file's and the check settings' sha256 (or null), and the perfeval
+version; with the result, the error, the outputs, when, and the figures the
+portfolio shows (so a project skipped later still has them). A later run redoes a
+project only when one of those changed, its outputs are missing or it failed
+(``force`` redoes all). The manifest is rewritten atomically after each project,
+so an interrupted or killed run resumes where it stopped.
+
+Folder names are readable and derived from the project (``2020-古美路街道-
+组团式服务联系群众专项-57791c``); nothing a form says can place a file outside
+the output folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..atomic import remove_partials, write_atomic
+from ..check.base import CheckSettings
+from ..exceptions import FormError, NoFormError, PerfevalError, RunError
+from ..model import Evaluation
+from ..read.forms import read_forms
+from ..review.build import SETTINGS_FILE, load_review, load_settings
+from ..review.portfolio import PortfolioRow, ProjectFigures, href
+from ..review.store import AdjustmentStore
+from ..show.index import index_html
+from ..show.summary import SUMMARY_NAME, write_summary_workbook
+from .execute import (
+    HTML_NAME,
+    NOTEBOOK_NAME,
+    WORKBOOK_NAME,
+    Job,
+    JobResult,
+    WorkerConfig,
+    run_jobs,
+)
+from .manifest import MANIFEST_NAME, Manifest, perfeval_version, sha256_of
+
+__all__ = [
+    "DEFAULT_NOTEBOOK",
+    "INDEX_NAME",
+    "Progress",
+    "ProgressBar",
+    "ProjectRun",
+    "RunOptions",
+    "RunReport",
+    "default_jobs",
+    "folder_names",
+    "run_batch",
+    "safe_name",
+]
+
+log = logging.getLogger("perfeval")
+
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "review.ipynb"
+INDEX_NAME = "index.html"
+MAX_NAME = 80
+MAX_NAME_BYTES = 240  # a file system allows 255 bytes a name; CJK takes 3, 𠜎 or an emoji 4
+_KERNEL_LOG = ".kernels.log"
+_LOCK = ".perfeval-run.lock"
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a batch; paths are taken relative to the current folder."""
+
+    out_dir: Path = Path("outputs")
+    params_dir: Path = Path("params")
+    jobs: int | None = None  # None: one per core
+    force: bool = False
+    notebook: Path | None = None  # None: DEFAULT_NOTEBOOK
+    cell_timeout: float | None = 600.0  # seconds a cell may run before it is interrupted
+    warm_kernels: bool = True
+
+
+# --- folder names ----------------------------------------------------------------
+
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{port}{n}" for port in ("COM", "LPT") for n in range(10)]
+)
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+_DOTS = re.compile(r"\.{2,}")
+_BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+_EDGES = " ._-"
+
+
+def _cut(text: str, limit: int, size: int) -> str:
+    """``text`` cut to ``limit`` characters and ``size`` UTF-8 bytes."""
+    text = text[:limit]
+    while len(text.encode("utf-8")) > size:
+        text = text[:-1]
+    return text
+
+
+def safe_name(text: str, limit: int = MAX_NAME, size: int = MAX_NAME_BYTES) -> str:
+    """A piece of a file name: no separators, '..', control characters or reserved names;
+    at most ``limit`` characters and ``size`` bytes."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
+    text = _DOTS.sub("_", _UNSAFE.sub("_", text)).strip(_EDGES)
+    text = _cut(text, limit, size).strip(_EDGES)
+    if text.split(".")[0].upper() in _RESERVED:
+        text = _cut(f"_{text}", limit, size)
+    return text
+
+
+def _short_unit(unit: str) -> str:
+    """上海市闵行区人民政府古美路街道办事处 (党建办) → 古美路街道."""
+    text = _BRACKETED.sub("", unicodedata.normalize("NFKC", unit)).strip()
+    text = re.sub(r"^.*人民政府", "", text) or text
+    return re.sub(r"办事处$", "", text) or text
+
+
+def _base_name(evaluation: Evaluation) -> str:
+    project = evaluation.project
+    name = project.name or ""
+    parts = [
+        str(evaluation.year) if evaluation.year else "无年度",
+        safe_name(_short_unit(project.unit or ""), 20, 60),
+        safe_name(_BRACKETED.sub("", name).strip() or name, 40, 120) or "未命名项目",
+        evaluation.key[:6],
+    ]
+    return safe_name("-".join(part for part in parts if part))
+
+
+def folder_names(evaluations: list[Evaluation]) -> list[str]:
+    """Readable, collision-free folder names, in the order of ``evaluations``.
+
+    ``<year>-<unit>-<project>-<key[:6]>``; a second form of the same project (the
+    same key: a re-sent file, another format) gets ``-<hash of its source>`` too.
+    """
+    names: list[str] = []
+    taken: set[str] = set()
+    for evaluation in evaluations:
+        name = _base_name(evaluation)
+        if name.lower() in taken:
+            source = f"{Path(evaluation.source.path).resolve()}|{evaluation.source.sheet}"
+            digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+            name = f"{_cut(name, MAX_NAME - 7, MAX_NAME_BYTES - 7)}-{digest[:6]}"
+        base, number = name, 2
+        while name.lower() in taken:  # two sources with one hash: count on
+            suffix = f"-{number}"
+            name = _cut(base, MAX_NAME - len(suffix), MAX_NAME_BYTES - len(suffix)) + suffix
+            number += 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _inside(root: Path, name: str) -> Path:
+    path = (root / name).resolve()
+    if path.parent != root or not name or name in (".", ".."):
+        raise RunError(f"项目文件夹名“{name}”会落在 {root} 之外")
+    return path
+
+
+# --- one project ---------------------------------------------------------------------
+
+
+@dataclass
+class ProjectRun:
+    """One project of a run: what it is, what it was made from, and how it went."""
+
+    evaluation: Evaluation
+    folder: str
+    fingerprint: dict[str, Any]
+    summary: dict[str, Any] | None = None
+    state: str = "pending"  # then done, skipped (unchanged) or failed
+    error: str | None = None
+    seconds: float | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    started_at: str | None = None
+    finished_at: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.evaluation.project.name or self.folder
+
+    def entry(self) -> dict[str, Any]:
+        """The project's manifest entry."""
+        evaluation = self.evaluation
+        return {
+            **self.fingerprint,
+            "project": evaluation.project.name,
+            "unit": evaluation.project.unit,
+            "year": evaluation.year,
+            "source": evaluation.source.path,
+            "result": "ok" if self.state in ("done", "skipped") else "failed",
+            "error": self.error,
+            "outputs": self.outputs,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "seconds": self.seconds,
+            "summary": self.summary,
+        }
+
+
+def _summary(
+    evaluation: Evaluation, params_dir: Path, settings: CheckSettings
+) -> dict[str, Any] | None:
+    """The portfolio's figures of a project (``ProjectFigures``), None if its review won't load.
+
+    For the projects whose worker did not return them: a failed run, an older manifest.
+    """
+    try:
+        review = load_review(evaluation, params_dir, settings)
+    except PerfevalError as error:
+        log.warning("%s: %s", evaluation.source, error)
+        return None
+    return ProjectFigures.of_review(review).to_json()
+
+
+def _plan(
+    evaluations: list[Evaluation], out_dir: Path, params_dir: Path, notebook: Path
+) -> list[ProjectRun]:
+    """A project for each evaluation (each form once, however often its file was named)."""
+    seen: set[tuple[Path, str | None]] = set()
+    unique = []
+    for evaluation in evaluations:
+        where = (Path(evaluation.source.path).resolve(), evaluation.source.sheet)
+        if where not in seen:
+            seen.add(where)
+            unique.append(evaluation)
+    store = AdjustmentStore(params_dir)
+    common = {
+        "notebook_sha256": sha256_of(notebook),
+        "settings_sha256": sha256_of(params_dir / SETTINGS_FILE),
+        "perfeval_version": perfeval_version(),
+    }
+    file_hashes: dict[Path, str | None] = {}
+    projects: list[ProjectRun] = []
+    for evaluation, folder in zip(unique, folder_names(unique), strict=True):
+        _inside(out_dir, folder)
+        source = Path(evaluation.source.path).resolve()
+        if source not in file_hashes:
+            file_hashes[source] = sha256_of(source)
+        problem = None
+        try:
+            adjustments: Path | None = store.path_for(evaluation)
+        except PerfevalError as error:
+            adjustments, problem = None, str(error)
+        fingerprint = {
+            "key": evaluation.key,
+            "input_sha256": file_hashes[source],
+            "sheet": evaluation.source.sheet,
+            "parameters": {
+                "form_path": str(source),
+                "sheet": evaluation.source.sheet,
+                "params_dir": str(params_dir),
+            },
+            **common,
+            "adjustments_sha256": sha256_of(adjustments),
+        }
+        project = ProjectRun(evaluation, folder, fingerprint)
+        if problem is not None:
+            project.state, project.error = "failed", problem
+        projects.append(project)
+    return projects
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _run_lock(out_dir: Path) -> Iterator[None]:
+    with (out_dir / _LOCK).open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(f"另一个 perfeval run 正在写入 {out_dir}；等它结束后再运行") from None
+        yield
+
+
+# --- progress ------------------------------------------------------------------------
+
+
+def _fit(line: str, columns: int) -> str:
+    """``line`` cut to ``columns`` terminal cells (CJK characters take two)."""
+    width = 0
+    for index, char in enumerate(line):
+        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if width > columns:
+            return line[: max(0, index - 1)] + "…"
+    return line
+
+
+class Progress:
+    """Told how a run goes; this one says nothing (``ProgressBar`` draws a bar)."""
+
+    def start(self, projects: int, todo: int) -> None:
+        """The run has ``projects`` projects, ``todo`` of which will run."""
+
+    def advance(self, project: ProjectRun, finished: int) -> None:
+        """``project`` has finished, the ``finished``-th of the ``todo``."""
+
+    def finish(self) -> None:
+        """The run is over."""
+
+
+class ProgressBar(Progress):
+    """A bar on stderr: redrawn in place on a terminal, one line a project elsewhere."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 24) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.todo = 0
+        self.failed = 0
+
+    def _bar(self, finished: int) -> str:
+        filled = self.width * finished // self.todo if self.todo else self.width
+        return f"[{'#' * filled}{'-' * (self.width - filled)}] {finished}/{self.todo}"
+
+    def start(self, projects: int, todo: int) -> None:
+        self.todo = todo
+        print(f"共 {projects} 个项目：{todo} 个要运行，{projects - todo} 个未变", file=self.stream)
+        if self.tty and todo:
+            self.stream.write(self._bar(0))
+            self.stream.flush()
+
+    def advance(self, project: ProjectRun, finished: int) -> None:
+        self.failed += project.state == "failed"
+        mark = "失败" if project.state == "failed" else "完成"
+        seconds = f"{project.seconds:.1f} s" if project.seconds is not None else ""
+        line = f"{self._bar(finished)} {mark} {project.folder} {seconds}".rstrip()
+        if self.tty:  # one screen line, or the next redraw cannot clear it
+            self.stream.write(f"\r\x1b[K{_fit(line, shutil.get_terminal_size().columns - 1)}")
+        else:
+            self.stream.write(f"{line}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self.todo:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# --- the run -------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the summary and the exit status."""
+
+    projects: list[ProjectRun]
+    unreadable: list[FormError]
+    without_form: list[NoFormError]
+    out_dir: Path
+    index: Path
+    manifest: Path
+    summary: Path | None = None  # summary.xlsx
+
+    def count(self, state: str) -> int:
+        return sum(1 for project in self.projects if project.state == state)
+
+    @property
+    def failed(self) -> list[ProjectRun]:
+        return [project for project in self.projects if project.state == "failed"]
+
+    def summary_text(self) -> str:
+        """A few lines for the end of the run: counts, failures, unreadable files, the index."""
+        lines = [
+            f"完成 {self.count('done')} 个，未变跳过 {self.count('skipped')} 个，"
+            f"失败 {self.count('failed')} 个；无法读取的文件 {len(self.unreadable)} 个"
+            + (f"，没有自评表的工作表 {len(self.without_form)} 个" if self.without_form else "")
+        ]
+        for project in self.failed:
+            kept = "（已保存执行到出错处的笔记本）" if project.outputs else ""
+            lines.append(f"  失败：{project.folder}：{project.error}{kept}")
+        for error in self.unreadable:
+            lines.append(f"  无法读取：{error}")
+        lines.append(f"索引：{self.index}")
+        if self.summary is not None:
+            lines.append(f"汇总表：{self.summary}")
+        return "\n".join(lines)
+
+
+def resolve_notebook(notebook: Path | None) -> Path:
+    path = (notebook or DEFAULT_NOTEBOOK).resolve()
+    if not path.is_file():
+        raise RunError(f"找不到复核笔记本 {path}；用 --notebook 指定")
+    return path
+
+
+def _kernel_name(notebook: Path) -> str:
+    try:
+        spec = json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get("kernelspec", {})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RunError(f"{notebook} 不是可读的笔记本：{error}") from None
+    return str(spec.get("name") or "python3")
+
+
+def _row(project: ProjectRun) -> PortfolioRow:
+    outputs = project.outputs
+    return PortfolioRow(
+        folder=project.folder,
+        project=project.evaluation.project.name,
+        unit=project.evaluation.project.unit,
+        year=project.evaluation.year,
+        source=str(project.evaluation.source),
+        state=project.state,
+        error=project.error,
+        review_href=href(project.folder, HTML_NAME) if "html" in outputs else None,
+        notebook_href=href(project.folder, NOTEBOOK_NAME) if "notebook" in outputs else None,
+        workbook_href=href(project.folder, WORKBOOK_NAME) if "workbook" in outputs else None,
+        figures=ProjectFigures.from_json(project.summary),
+        key=project.evaluation.key,
+    )
+
+
+def run_batch(
+    paths: Iterable[str | Path], options: RunOptions | None = None, progress: Progress | None = None
+) -> RunReport:
+    """Review every form under ``paths``; see the module docstring.
+
+    Raises RunError (or another PerfevalError) when the run cannot start; a form
+    that cannot be read or a project that fails is in the report instead.
+    KeyboardInterrupt stops the workers and propagates; what finished is recorded.
+    The workers are forked from a forkserver, so a script that calls this needs the
+    usual ``if __name__ == "__main__":`` guard.
+    """
+    options = options or RunOptions()
+    progress = progress or Progress()
+    notebook = resolve_notebook(options.notebook)
+    kernel = _kernel_name(notebook)
+    params_dir = options.params_dir.resolve()
+    out_dir = options.out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _run_lock(out_dir):
+        settings = load_settings(params_dir)
+        read = read_forms(paths)
+        projects = _plan(read.evaluations, out_dir, params_dir, notebook)
+        # Temp files a killed run left mid-write (a folder that is skipped keeps them else).
+        for folder in (out_dir, *(out_dir / project.folder for project in projects)):
+            remove_partials(folder)
+        manifest = Manifest.load(out_dir / MANIFEST_NAME)
+        todo: list[ProjectRun] = []
+        for project in projects:
+            entry = None if options.force else manifest.fresh(project.folder, project.fingerprint)
+            if project.state == "failed":  # it cannot run: nothing older may pass for it
+                for stale in (HTML_NAME, NOTEBOOK_NAME, WORKBOOK_NAME):
+                    (out_dir / project.folder / stale).unlink(missing_ok=True)
+                project.summary = _summary(project.evaluation, params_dir, settings)
+                manifest.projects[project.folder] = project.entry()
+            elif entry is not None:
+                project.state = "skipped"
+                project.outputs = dict(entry["outputs"])
+                project.seconds = entry.get("seconds")
+                project.started_at = entry.get("started_at")
+                project.finished_at = entry.get("finished_at")
+                project.summary = entry.get("summary")
+                if ProjectFigures.from_json(project.summary) is None:  # an older manifest's
+                    project.summary = _summary(project.evaluation, params_dir, settings)
+                    manifest.projects[project.folder] = project.entry()
+            else:
+                todo.append(project)
+        manifest.save()
+        progress.start(len(projects), len(todo))
+        by_folder = {project.folder: project for project in todo}
+        finished = 0
+
+        def on_result(result: JobResult) -> None:
+            nonlocal finished
+            project = by_folder[result.folder]
+            project.state = "done" if result.ok else "failed"
+            project.error, project.seconds = result.error, result.seconds
+            project.outputs = dict(result.outputs)
+            project.started_at, project.finished_at = result.started_at, result.finished_at
+            project.summary = result.summary or _summary(project.evaluation, params_dir, settings)
+            manifest.record(project.folder, project.entry())
+            finished += 1
+            progress.advance(project, finished)
+
+        jobs = [
+            Job(
+                folder=project.folder,
+                out_dir=str(out_dir),
+                notebook=str(notebook),
+                parameters=dict(project.fingerprint["parameters"]),
+                title=f"{project.name} - 绩效自评复核",
+                evaluation=project.evaluation,
+            )
+            for project in todo
+        ]
+        kernel_log = out_dir / _KERNEL_LOG
+        kernel_log.write_bytes(b"")  # this run's kernels only
+        config = WorkerConfig(
+            kernel_name=kernel,
+            cwd=str(notebook.parent),
+            kernel_log=str(kernel_log),
+            warm_kernel=options.warm_kernels,
+            cell_timeout=options.cell_timeout,
+        )
+        try:
+            run_jobs(jobs, config, options.jobs or default_jobs(), on_result)
+        finally:
+            progress.finish()
+        index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
+        rows = [_row(project) for project in projects]
+        page = index_html(
+            rows,
+            unreadable=[str(error) for error in read.errors],
+            without_form=[str(notice) for notice in read.skipped],
+            generated_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+            summary_href=SUMMARY_NAME,
+        )
+        write_atomic(index, page)
+        try:
+            write_summary_workbook(rows, summary)
+        except OSError as error:
+            raise RunError(
+                f"无法写入汇总表 {summary}（{error.strerror or error}）；"
+                "请检查输出文件夹是否可写、该文件是否被其他程序占用"
+            ) from None
+    return RunReport(projects, read.errors, read.skipped, out_dir, index, manifest.path, summary)

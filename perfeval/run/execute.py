@@ -1,0 +1,488 @@
+"""Running the review notebook for many projects: a pool of worker processes.
+
+Each worker imports papermill and nbconvert once (the forkserver preloads them,
+so a worker starts in milliseconds), builds one ``ReviewExporter``, and then runs
+job after job: papermill executes the notebook on a fresh kernel with the
+project's parameters injected, and the exporter renders the executed notebook.
+A worker starts the kernel for its next job while the current one runs (a *warm*
+kernel: started ahead, never reused, so no state leaks from one project to the
+next).
+
+Outputs are written to temp names in the project folder and ``os.replace``d into
+place only when complete: the executed notebook first, then the HTML, then — when
+the notebook ran through — the annotated review workbook (``review.xlsx``), written
+from a review loaded as the notebook loads it (``load_review(evaluation,
+params_dir)``); the same review gives the figures the portfolio shows. A cell that
+raises still gives the notebook and the HTML (papermill saves the notebook with the
+error marked; the HTML opens with a banner saying the review is incomplete), but no
+workbook; a workbook that cannot be written fails the project. A worker that dies
+fails its job only; SIGTERM or Ctrl-C stops the workers, which shut their kernels
+down and remove their temp files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import multiprocessing
+import os
+import queue
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from ..atomic import PARTIAL_PREFIX, remove_partials, write_atomic
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.queues import Queue
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from ..model import Evaluation
+    from .export import ReviewExporter
+
+__all__ = [
+    "HTML_NAME",
+    "NOTEBOOK_NAME",
+    "WORKBOOK_NAME",
+    "Job",
+    "JobResult",
+    "NotebookRunner",
+    "WorkerConfig",
+    "run_jobs",
+]
+
+NOTEBOOK_NAME = "review.ipynb"
+HTML_NAME = "review.html"
+WORKBOOK_NAME = "review.xlsx"
+# Imported once in the forkserver, so every worker forked from it has them already.
+_PRELOAD = [
+    "papermill",
+    "nbformat",
+    "nbconvert",
+    "jupyter_client",
+    "perfeval.export",
+    "perfeval.portfolio",
+    "perfeval.workbook",
+]
+_STOP_TIMEOUT = 10.0
+_MESSAGE_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What every job of a run shares: the kernel to start, where, and its log."""
+
+    kernel_name: str
+    cwd: str
+    kernel_log: str | None = None
+    warm_kernel: bool = True
+    cell_timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One project to run: the notebook, its parameters, and where its outputs go.
+
+    ``evaluation`` is the form the parameters name, as the run read it; None: the
+    worker reads it from ``parameters`` as the notebook does.
+    """
+
+    folder: str
+    out_dir: str
+    notebook: str
+    parameters: dict[str, Any]
+    title: str
+    evaluation: Evaluation | None = None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """How a job went.
+
+    ``outputs`` maps ``notebook``/``html``/``workbook`` to paths relative to the out
+    dir; ``summary`` is the review's ``ProjectFigures.to_json()`` when the workbook
+    was written (else the run computes it).
+    """
+
+    folder: str
+    ok: bool
+    error: str | None
+    started_at: str
+    finished_at: str
+    seconds: float
+    outputs: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, Any] | None = None
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _remove(path: Path) -> None:
+    """Delete an output if it is there; one that cannot be deleted is left (and not recorded)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _reason(error: BaseException) -> str:
+    """An error as a reviewer reads it: our own errors say it all, others name their type."""
+    from ..exceptions import PerfevalError
+
+    return str(error) if isinstance(error, PerfevalError) else f"{type(error).__name__}: {error}"
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+class _Terminated(BaseException):
+    """SIGTERM in a worker: unwind (shutting kernels down, removing temp files) and exit."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@functools.cache
+def _manager_class() -> type[AsyncKernelManager]:
+    """``AsyncKernelManager`` that keeps the clients it hands out, so they can be stopped."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import List
+
+    class Manager(AsyncKernelManager):
+        handed_out: Any = List()  # the clients made, to stop with the kernel
+
+        def client(self, **kwargs: Any) -> Any:
+            client = super().client(**kwargs)
+            self.handed_out.append(client)
+            return client
+
+    return Manager
+
+
+class NotebookRunner:
+    """Runs jobs one after another in this process; one per worker."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        from .export import ReviewExporter
+
+        self.config = config
+        self.exporter: ReviewExporter = ReviewExporter()
+        self._log: BinaryIO | None = open(config.kernel_log, "ab") if config.kernel_log else None  # noqa: SIM115
+        self._spare: AsyncKernelManager | None = None
+        if config.warm_kernel:
+            self._spare = self._start_kernel_or_none()
+
+    # --- kernels ---------------------------------------------------------------
+
+    def _start_kernel(self) -> AsyncKernelManager:
+        from jupyter_core.utils import run_sync
+
+        km = _manager_class()(kernel_name=self.config.kernel_name)
+        output: Any = self._log if self._log is not None else subprocess.DEVNULL
+        run_sync(km.start_kernel)(
+            cwd=self.config.cwd,
+            # Like nbclient: no IPython history database shared by parallel kernels.
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            stdout=output,
+            stderr=output,
+        )
+        return km
+
+    def _start_kernel_or_none(self) -> AsyncKernelManager | None:
+        try:
+            return self._start_kernel()
+        except Exception:  # the job that needs it will start one and report the error
+            return None
+
+    def _take_kernel(self) -> AsyncKernelManager:
+        km = self._spare or self._start_kernel()
+        self._spare = self._start_kernel_or_none() if self.config.warm_kernel else None
+        return km
+
+    @staticmethod
+    def _stop_kernel(km: AsyncKernelManager) -> None:
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+        # papermill leaves the client of a kernel it did not start connected: its channel
+        # threads and zmq context (3 threads, a dozen descriptors) would stay in the
+        # worker for good, until a long batch ran out of file descriptors.
+        for client in getattr(km, "handed_out", ()):
+            with contextlib.suppress(Exception):
+                client.stop_channels()
+
+    def close(self) -> None:
+        """Stop the warm kernel and close the kernel log."""
+        if self._spare is not None:
+            self._stop_kernel(self._spare)
+            self._spare = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    # --- jobs --------------------------------------------------------------------
+
+    def _execute(self, job: Job, partial: Path) -> tuple[Any, str | None]:
+        """The executed notebook and, when a cell raised, what went wrong."""
+        import nbformat
+        import papermill
+        from nbclient.exceptions import DeadKernelError
+        from papermill.exceptions import PapermillExecutionError
+
+        from ..exceptions import RunError
+
+        try:
+            km = self._take_kernel()
+        except Exception as error:
+            raise RuntimeError(f"无法启动内核 {self.config.kernel_name}：{error}") from error
+        try:
+            nb = papermill.execute_notebook(
+                job.notebook,
+                str(partial),
+                parameters=job.parameters,
+                kernel_name=self.config.kernel_name,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                km=km,
+                execution_timeout=self.config.cell_timeout,
+                # A cell over its time is interrupted, so it fails like any cell that raises.
+                interrupt_on_timeout=True,
+            )
+            return nb, None
+        except PapermillExecutionError as error:
+            where = f"In [{error.exec_count}]" if error.exec_count else f"第 {error.cell_index} 格"
+            if error.ename == "KeyboardInterrupt":  # only our timeout interrupts a cell
+                message = f"{where} 运行超过 {self.config.cell_timeout:g} 秒，已中断"
+            else:
+                message = _short(f"{where} 出错：{error.ename}: {error.evalue}")
+            # papermill saved the notebook with the error marked before raising.
+            return nbformat.read(partial, as_version=4), message
+        except DeadKernelError:  # killed, out of memory: nothing of the run was saved
+            raise RunError(
+                "内核在运行中意外退出（被终止或内存不足），复核未完成；再次运行会重做该项目"
+            ) from None
+        finally:
+            self._stop_kernel(km)
+
+    @staticmethod
+    def _write_workbook(job: Job, path: Path) -> dict[str, Any]:
+        """Write ``review.xlsx`` from the review the notebook showed; return its figures."""
+        from ..review.build import load_review, open_review
+        from ..review.portfolio import ProjectFigures
+        from ..show.xlsx import write_review_workbook
+
+        parameters = job.parameters
+        if job.evaluation is not None:
+            review = load_review(job.evaluation, parameters["params_dir"])
+        else:
+            review = open_review(
+                parameters["form_path"], parameters["sheet"], parameters["params_dir"]
+            )
+        write_review_workbook(review, path)
+        return ProjectFigures.of_review(review).to_json()
+
+    def run(self, job: Job) -> JobResult:
+        """Run one job; never raises for a failure of the notebook or its kernel."""
+        import nbformat
+
+        started, clock = _now(), time.monotonic()
+        folder = Path(job.out_dir) / job.folder
+        notebook, page = folder / NOTEBOOK_NAME, folder / HTML_NAME
+        workbook = folder / WORKBOOK_NAME
+        partial = folder / f"{PARTIAL_PREFIX}review-{os.getpid()}.ipynb"
+        error: str | None = None
+        outputs: dict[str, str] = {}
+        summary: dict[str, Any] | None = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_partials(folder)
+            nb, error = self._execute(job, partial)
+            # papermill wrote to the scratch name; the notebook says where it really is.
+            nb.metadata.setdefault("papermill", {})["output_path"] = str(notebook)
+            html = self.exporter.export(nb, title=job.title, failure=error)
+            write_atomic(notebook, nbformat.writes(nb))
+            write_atomic(page, html)
+            outputs = {
+                "notebook": f"{job.folder}/{NOTEBOOK_NAME}",
+                "html": f"{job.folder}/{HTML_NAME}",
+            }
+            # Only a review that ran through gets a workbook.
+            if error is None:
+                try:
+                    summary = self._write_workbook(job, workbook)
+                    outputs["workbook"] = f"{job.folder}/{WORKBOOK_NAME}"
+                except Exception as failure:
+                    error = _short(f"复核工作簿 {WORKBOOK_NAME} 未能写出：{_reason(failure)}")
+            if "workbook" not in outputs:  # no older one may pass for this run's
+                _remove(workbook)
+        except Exception as failure:
+            error = error or _short(_reason(failure))
+            # No complete executed notebook: nothing older may pass for this run's review.
+            for stale in (notebook, page, workbook):
+                _remove(stale)
+        finally:
+            partial.unlink(missing_ok=True)
+        return JobResult(
+            folder=job.folder,
+            ok=error is None,
+            error=error,
+            started_at=started,
+            finished_at=_now(),
+            seconds=round(time.monotonic() - clock, 3),
+            outputs=outputs,
+            summary=summary,
+        )
+
+
+# --- the pool ---------------------------------------------------------------------
+
+
+def worker_main(config: WorkerConfig, tasks: Queue[Job | None], results: Queue[Any]) -> None:
+    """A worker process: run jobs from ``tasks`` until a ``None``, report to ``results``."""
+    # Ctrl-C reaches the whole process group: the parent decides, and sends SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    runner: NotebookRunner | None = None
+    parent = multiprocessing.parent_process()
+    try:
+        runner = NotebookRunner(config)
+        # A run that was killed (SIGKILL) leaves jobs in the queue: never take them on.
+        while parent is None or parent.is_alive():
+            try:
+                job = tasks.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if job is None or (parent is not None and not parent.is_alive()):
+                return
+            results.put(("start", os.getpid(), job.folder))
+            results.put(("done", os.getpid(), runner.run(job)))
+    except _Terminated:
+        pass
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def _crashed(job: Job, exitcode: int | None, started: tuple[str, float] | None) -> JobResult:
+    now = _now()
+    at, clock = started or (now, time.monotonic())
+    return JobResult(
+        folder=job.folder,
+        ok=False,
+        error=f"工作进程意外退出（退出码 {exitcode}）",
+        started_at=at,
+        finished_at=now,
+        seconds=round(time.monotonic() - clock, 3),
+    )
+
+
+def _stop(processes: list[BaseProcess]) -> None:
+    """SIGTERM the workers (they shut their kernels down), SIGKILL any that linger."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + _STOP_TIMEOUT
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+
+class _Pool:
+    """Worker processes forked from a forkserver, with a job queue and a result queue."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(_PRELOAD)
+        self._config = config
+        self.tasks: Queue[Job | None] = self._context.Queue()
+        self.results: Queue[tuple[str, int, Any]] = self._context.Queue()
+        self.processes: list[BaseProcess] = []
+
+    def spawn(self) -> None:
+        process = self._context.Process(
+            target=worker_main,
+            args=(self._config, self.tasks, self.results),
+            name="perfeval-worker",
+            daemon=True,
+        )
+        process.start()
+        self.processes.append(process)
+
+    def close(self) -> None:
+        _stop(self.processes)
+        for channel in (self.tasks, self.results):
+            channel.cancel_join_thread()
+            channel.close()
+
+
+def run_jobs(
+    jobs: list[Job], config: WorkerConfig, workers: int, on_result: Callable[[JobResult], None]
+) -> None:
+    """Run ``jobs`` on ``workers`` processes, calling ``on_result`` (in this process) as each ends.
+
+    A worker that dies fails the job it held and is replaced; KeyboardInterrupt
+    (or any exception) stops every worker before it propagates.
+    """
+    if not jobs:
+        return
+    pending = {job.folder: job for job in jobs}
+    running: dict[int | None, str] = {}
+    started: dict[str, tuple[str, float]] = {}
+
+    def handle(message: tuple[str, int, Any]) -> None:
+        kind, pid, payload = message
+        if kind == "start":
+            running[pid] = payload
+            started[payload] = (_now(), time.monotonic())
+        else:
+            running.pop(pid, None)
+            if pending.pop(payload.folder, None) is not None:
+                on_result(payload)
+
+    pool = _Pool(config)
+    try:
+        for job in jobs:
+            pool.tasks.put(job)
+        for _ in range(max(1, min(workers, len(jobs)))):
+            pool.tasks.put(None)  # one stop sign a worker; a replacement takes its predecessor's
+            pool.spawn()
+        while pending:
+            try:
+                handle(pool.results.get(timeout=0.25))
+                continue
+            except queue.Empty:
+                pass
+            dead = [p for p in pool.processes if p.exitcode is not None]
+            if not dead:
+                continue
+            with contextlib.suppress(queue.Empty):
+                while True:  # whatever the dead sent before they went
+                    handle(pool.results.get(timeout=0.1))
+            for process in dead:
+                pool.processes.remove(process)
+                folder = running.pop(process.pid, None)
+                if folder is not None and folder in pending:
+                    job = pending.pop(folder)
+                    on_result(_crashed(job, process.exitcode, started.get(folder)))
+                    if len(pending) > len(running):
+                        pool.spawn()
+            if not pool.processes:  # every worker is gone, yet jobs are left: none will run them
+                for job in list(pending.values()):
+                    on_result(_crashed(job, None, started.get(job.folder)))
+                pending.clear()
+        for process in pool.processes:
+            process.join(_STOP_TIMEOUT)
+    finally:
+        pool.close()

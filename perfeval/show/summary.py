@@ -1,0 +1,247 @@
+"""``summary.xlsx``: the portfolio of a run as a workbook, for the lead's own sums.
+
+Four sheets, each with a frozen, filterable header row:
+
+- 项目 — one row per project: unit, name (linked to its review), year, budget,
+  executed, execution rate, the declared / computed / reviewed totals and grades,
+  自评 − 复核, 偏离度, errors, warnings, review status, how its run went;
+- 单位 — one row per unit: projects, full-mark self-scores (and whether all were),
+  mean and max of 自评 − 复核, mean 偏离度, errors, warnings, shared rules, and the
+  projects per self grade and per reviewed grade;
+- 检查项 — one row per check that fired: title, id, severity, findings, projects;
+- 雷同规则 — the scoring rules that recur in two or more projects, across the run
+  and within each unit.
+
+Money is ``#,##0.00``, rates and 偏离度 ``0.00%``. Nothing from a form becomes a
+formula: cells are set by ``perfeval.workbook``'s string-safe setter. The file is
+written atomically (temp file, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..atomic import write_atomic
+from ..findings import SEVERITY_LABELS
+from ..review.portfolio import (
+    RUN_STATES,
+    PortfolioRow,
+    grade_counts,
+    grade_order,
+    shared_rules,
+    unit_summaries,
+)
+from ..review.portfolio import check_counts as count_checks
+from .xlsx import put
+
+__all__ = [
+    "CHECK_COLUMNS",
+    "PROJECT_COLUMNS",
+    "RULE_COLUMNS",
+    "SHEETS",
+    "SUMMARY_NAME",
+    "UNIT_COLUMNS",
+    "write_summary_workbook",
+]
+
+SUMMARY_NAME = "summary.xlsx"
+SHEETS = ("项目", "单位", "检查项", "雷同规则")
+MONEY, RATE, SCORE = "#,##0.00", "0.00%", "0.00"
+
+#: (heading, width, number format or None)
+PROJECT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
+    ("预算单位", 24, None),
+    ("项目名称", 30, None),
+    ("年度", 7, None),
+    ("预算数（元）", 15, MONEY),
+    ("执行数（元）", 15, MONEY),
+    ("执行率", 9, RATE),
+    ("填报合计", 9, SCORE),
+    ("填报等级", 8, None),
+    ("各项相加", 9, SCORE),
+    ("相加等级", 8, None),
+    ("复核合计", 9, SCORE),
+    ("复核等级", 8, None),
+    ("自评−复核", 9, SCORE),
+    ("偏离度", 9, RATE),
+    ("错误", 6, None),
+    ("警告", 6, None),
+    ("复核状态", 9, None),
+    ("运行", 7, None),
+    ("出错原因", 30, None),
+    ("项目文件夹", 36, None),
+    ("来源文件", 40, None),
+)
+UNIT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
+    ("预算单位", 24, None),
+    ("项目数", 7, None),
+    ("自评满分项目数", 9, None),
+    ("全部自评满分", 9, None),
+    ("自评−复核（平均）", 11, SCORE),
+    ("自评−复核（最大）", 11, SCORE),
+    ("平均偏离度", 10, RATE),
+    ("错误", 6, None),
+    ("警告", 6, None),
+    ("雷同评分规则数", 9, None),
+)
+CHECK_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
+    ("检查项", 24, None),
+    ("编号", 26, None),
+    ("等级", 7, None),
+    ("发现数", 8, None),
+    ("涉及项目数", 10, None),
+)
+RULE_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
+    ("范围", 24, None),
+    ("评分规则", 70, None),
+    ("项目数", 7, None),
+    ("单位数", 7, None),
+    ("项目", 50, None),
+)
+ALL_PROJECTS = "全部项目"
+
+_HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+_FLAG_FILL = PatternFill("solid", fgColor="FFEB9C")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTRE = Alignment(wrap_text=True, horizontal="center", vertical="center")
+
+Value = str | int | Decimal | None
+
+
+def _header(sheet: Worksheet, columns: Sequence[tuple[str, int, str | None]]) -> None:
+    for number, (heading, width, _) in enumerate(columns, start=1):
+        cell = put(sheet, 1, number, heading)
+        cell.font, cell.fill, cell.alignment = Font(bold=True), _HEADER_FILL, _CENTRE
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    sheet.row_dimensions[1].height = 30
+
+
+def _row(
+    sheet: Worksheet, row: int, columns: Sequence[tuple[str, int, str | None]], values: list[Value]
+) -> None:
+    for number, ((_, _, number_format), value) in enumerate(zip(columns, values, strict=True), 1):
+        cell = put(sheet, row, number, value)
+        cell.alignment = _WRAP
+        if number_format is not None:
+            cell.number_format = number_format
+
+
+def _finish(sheet: Worksheet, columns: int, rows: int, freeze: str = "A2") -> None:
+    sheet.freeze_panes = freeze
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(1, rows)}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _projects(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
+    _header(sheet, PROJECT_COLUMNS)
+    for number, row in enumerate(rows, start=2):
+        f = row.figures
+        values: list[Value] = [
+            row.unit_name,
+            row.name,
+            row.year,
+            *(
+                [f.budget, f.executed, f.execution_rate, f.declared, f.declared_grade,
+                 f.computed, f.computed_grade, f.reviewed, f.reviewed_grade, f.gap,
+                 f.deviation, f.errors, f.warnings, f.status]
+                if f is not None
+                else [None] * 14
+            ),
+            RUN_STATES.get(row.state, row.state),
+            row.error,
+            row.folder,
+            row.source,
+        ]  # fmt: skip
+        _row(sheet, number, PROJECT_COLUMNS, values)
+        if row.review_href:
+            sheet.cell(row=number, column=2).hyperlink = row.review_href
+            sheet.cell(row=number, column=2).font = Font(color="0563C1", underline="single")
+    _finish(sheet, len(PROJECT_COLUMNS), len(rows) + 1, "C2")
+
+
+def _units(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
+    units = unit_summaries(rows)
+    declared, reviewed = grade_counts(rows)
+    self_grades, reviewed_grades = grade_order(declared), grade_order(reviewed)
+    columns = (
+        *UNIT_COLUMNS,
+        *((f"自评·{grade}", 8, None) for grade in self_grades),
+        *((f"复核·{grade}", 8, None) for grade in reviewed_grades),
+    )
+    _header(sheet, columns)
+    for number, unit in enumerate(units, start=2):
+        values: list[Value] = [
+            unit.unit,
+            unit.projects,
+            unit.full_marks,
+            "是" if unit.all_full_marks else "",
+            unit.gap_mean,
+            unit.gap_max,
+            unit.deviation_mean,
+            unit.errors,
+            unit.warnings,
+            len(unit.shared_rules),
+            *(unit.self_grades.get(grade, 0) for grade in self_grades),
+            *(unit.reviewed_grades.get(grade, 0) for grade in reviewed_grades),
+        ]
+        _row(sheet, number, columns, values)
+        if unit.all_full_marks:
+            for column in range(1, len(columns) + 1):
+                sheet.cell(row=number, column=column).fill = _FLAG_FILL
+    _finish(sheet, len(columns), len(units) + 1, "B2")
+
+
+def _checks(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
+    _header(sheet, CHECK_COLUMNS)
+    counts = count_checks(rows)
+    for number, count in enumerate(counts, start=2):
+        severity = SEVERITY_LABELS.get(count.severity or "", "")
+        values: list[Value] = [count.title, count.check, severity, count.findings, count.projects]
+        _row(sheet, number, CHECK_COLUMNS, values)
+    _finish(sheet, len(CHECK_COLUMNS), len(counts) + 1)
+
+
+def _rules(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
+    _header(sheet, RULE_COLUMNS)
+    scoped = [(ALL_PROJECTS, rule) for rule in shared_rules(rows)]
+    scoped += [(unit.unit, rule) for unit in unit_summaries(rows) for rule in unit.shared_rules]
+    for number, (scope, rule) in enumerate(scoped, start=2):
+        values: list[Value] = [
+            scope,
+            rule.text,
+            rule.count,
+            len(rule.units),
+            "、".join(rule.projects),
+        ]
+        _row(sheet, number, RULE_COLUMNS, values)
+    _finish(sheet, len(RULE_COLUMNS), len(scoped) + 1)
+
+
+def write_summary_workbook(rows: list[PortfolioRow], path: Path) -> Path:
+    """Write ``summary.xlsx`` for the run's rows to ``path`` atomically; returns the path."""
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert isinstance(first, Worksheet)
+    first.title = SHEETS[0]
+    _projects(first, rows)
+    for title, write in zip(SHEETS[1:], (_units, _checks, _rules), strict=True):
+        write(workbook.create_sheet(title), rows)
+    workbook.properties.title = "绩效自评复核汇总"
+    workbook.properties.creator = "perfeval"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_atomic(Path(path), buffer.getvalue())
+    return Path(path)

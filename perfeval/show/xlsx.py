@@ -1,0 +1,461 @@
+"""The annotated review workbook (``review.xlsx``); ``review.workbook`` reads it back.
+
+``write_review_workbook`` writes, atomically (a temp file in the same folder, then
+``os.replace``):
+
+- 复核表 — the practitioners' review sheet. Rows 1–5 are a header block (project,
+  unit, source, status, opinion, findings summary); row ``HEADER_ROW`` (6) is the
+  table header ``COLUMNS``: 一级指标 | 指标名称 | 权重 | 自评得分 | 复核得分 | 偏离度 |
+  调整理由 | 检查发现. One row per indicator follows, then the rows 填报合计 /
+  各项相加 (in 自评得分) and 复核合计 (in 复核得分), each with its grade (in 调整理由).
+  Rows with an error are filled light red, with a warning light yellow; a row's
+  findings are also a comment on its 检查发现 cell.
+- 检查发现 — one row per finding: 等级 | 检查项 | 对象 | 发现 | 依据 | 建议.
+- 原表 — the source sheet as received: for a workbook its values (cached values,
+  never formulas), merged ranges, number formats, styles and column widths; for
+  .xls and text exports the grid ``read_sheets`` gives (plus an .xls's merges).
+- _perfeval (hidden) — what ``perfeval.importing`` needs to bring the workbook back:
+  the project key, the source path and sheet, and each indicator's 复核得分 and
+  调整理由 as written.
+
+Nothing taken from a form is ever written as a formula: every string goes in as a
+string cell, and one a spreadsheet could evaluate (starting with =, +, -, @, tab or
+CR) also gets Excel's quote prefix, so that editing the cell keeps it text.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from copy import copy
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import fmt
+from ..atomic import write_atomic
+from ..check.catalogue import catalogue
+from ..exceptions import PerfevalError
+from ..findings import SEVERITY_LABELS, Finding
+from ..model import Evaluation
+from ..review.build import IndicatorReview, Review
+from ..review.original import original_sheet
+from ..review.workbook import (
+    BUDGET_LABEL,
+    COLUMNS,
+    FINDING_COLUMNS,
+    FINDINGS_SHEET,
+    FORMAT_VERSION,
+    HEADER_ROW,
+    META_SHEET,
+    ORIGINAL_SHEET,
+    REVIEW_SHEET,
+    TOTAL_LABELS,
+)
+
+__all__ = [
+    "put",
+    "render_evidence",
+    "write_review_workbook",
+    "written_score",
+]
+
+_WIDTHS = (14, 30, 7, 9, 9, 9, 32, 56)
+_FINDING_WIDTHS = (7, 24, 22, 50, 50, 40)
+_FILLS = {
+    "error": PatternFill("solid", fgColor="FFC7CE"),  # light red
+    "warning": PatternFill("solid", fgColor="FFEB9C"),  # light yellow
+}
+_HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+_THIN = Side(style="thin", color="808080")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTRE = Alignment(wrap_text=True, horizontal="center", vertical="center")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MAX_TEXT = 32767  # Excel's limit on the characters of a cell
+
+
+# --- cells -----------------------------------------------------------------------
+
+
+def put(sheet: Worksheet, row: int, column: int, value: object) -> Any:
+    """Set a cell so that nothing becomes a formula: every string is a string cell."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(text) > _MAX_TEXT:
+            text = text[: _MAX_TEXT - 1] + "…"
+        cell.value = text
+        cell.data_type = "s"  # openpyxl takes a str starting with "=" for a formula
+        if text.startswith(_FORMULA_STARTS):
+            cell.quotePrefix = True  # Excel keeps it text even after the cell is edited
+    else:
+        cell.value = value
+    return cell
+
+
+def _boxed(cell: Any, alignment: Alignment = _WRAP, *, header: bool = False) -> None:
+    cell.border, cell.alignment = _BOX, alignment
+    if header:
+        cell.font, cell.fill = Font(bold=True), _HEADER_FILL
+
+
+def _fraction(value: Decimal | None) -> float | None:
+    return None if value is None else float(round(value, 4))
+
+
+def written_score(item: IndicatorReview) -> Decimal | None:
+    """The 复核得分 a row shows: the adjustment, else the self-score; blank when neither."""
+    if item.adjustment is not None:
+        return item.adjustment.score
+    return item.indicator.self_score
+
+
+# --- writing ---------------------------------------------------------------------
+
+
+def write_review_workbook(review: Review, path: Path) -> Path:
+    """Write the annotated review workbook to ``path`` atomically; returns the path."""
+    path = Path(path)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = REVIEW_SHEET
+    _write_review_sheet(sheet, review)
+    _write_findings_sheet(workbook.create_sheet(FINDINGS_SHEET), review.findings)
+    _write_original(workbook.create_sheet(ORIGINAL_SHEET), review.evaluation)
+    meta = workbook.create_sheet(META_SHEET)
+    _write_meta(meta, review)
+    meta.sheet_state = "hidden"
+    workbook.properties.title = f"{review.evaluation.project.name or '未命名项目'} 复核表"
+    workbook.properties.creator = "perfeval"
+    _save_atomically(workbook, path)
+    return path
+
+
+def _save_atomically(workbook: Workbook, path: Path) -> None:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    try:
+        write_atomic(path, buffer.getvalue())
+    except OSError as error:
+        raise PerfevalError(
+            f"无法写入复核工作簿 {path}（{error.strerror or error}）；请检查该文件夹是否存在且可写"
+        ) from None
+
+
+def _write_review_sheet(sheet: Worksheet, review: Review) -> None:
+    _write_header_block(sheet, review)
+    for column, label in enumerate(COLUMNS, start=1):
+        _boxed(put(sheet, HEADER_ROW, column, label), _CENTRE, header=True)
+    validations: dict[Decimal, DataValidation] = {}
+    row = HEADER_ROW
+    for item in review.indicators:
+        row += 1
+        _write_indicator_row(sheet, row, item)
+        weight = item.indicator.weight
+        validations.setdefault(weight, _score_validation(weight)).add(f"E{row}")
+    for validation in validations.values():
+        sheet.add_data_validation(validation)
+    _write_totals(sheet, row + 1, review)
+    for column, width in enumerate(_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _print_setup(sheet)
+
+
+def _write_header_block(sheet: Worksheet, review: Review) -> None:
+    evaluation, record = review.evaluation, review.record
+    project = evaluation.project
+    last = get_column_letter(len(COLUMNS))
+    title = put(sheet, 1, 1, f"{project.name or '（未填项目名称）'} 绩效自评复核表")
+    title.font = Font(bold=True, size=14)
+    sheet.merge_cells(f"A1:{last}1")
+    status = review.status
+    if record.completed_by and record.completed_at:
+        status += f"（{record.completed_by}，{record.completed_at:%Y-%m-%d %H:%M}）"
+    counts = review.counts()
+    summary = "，".join(f"{SEVERITY_LABELS[s]} {n} 项" for s, n in counts.items() if n) or "无"
+    summary += "；各行的发现见“检查发现”列，全部发现见“检查发现”工作表"
+    for name in record.orphaned:
+        kept = record.adjustments[name]
+        summary += f"；指标“{name}”已不在表中，其调整（{fmt.score(kept.score)} 分）保留备查"
+    block = [
+        ("项目名称", project.name or "", "预算单位", project.unit or ""),
+        ("来源", str(evaluation.source), "复核状态", status),
+        ("复核意见", review.opinion or "", None, None),
+        ("检查发现", summary, None, None),
+    ]
+    for row, (label, value, label2, value2) in enumerate(block, start=2):
+        put(sheet, row, 1, label).font = Font(bold=True)
+        put(sheet, row, 2, value).alignment = _WRAP
+        if label2 is None:
+            sheet.merge_cells(f"B{row}:{last}{row}")
+            continue
+        sheet.merge_cells(f"B{row}:D{row}")
+        put(sheet, row, 5, label2).font = Font(bold=True)
+        put(sheet, row, 6, value2).alignment = _WRAP
+        sheet.merge_cells(f"F{row}:{last}{row}")
+
+
+def _write_indicator_row(sheet: Worksheet, row: int, item: IndicatorReview) -> None:
+    indicator, adjustment = item.indicator, item.adjustment
+    notes = [f"【{f.severity_label}】{f.message}" for f in item.findings]
+    details = [f"【{f.severity_label}】{f.message}（{f.check}）" for f in item.findings]
+    details += [f"建议：{f.suggestion}" for f in item.findings if f.suggestion]
+    worst = item.worst
+    if adjustment is not None and adjustment.stale:
+        notes.append(f"【复核调整已过期】{adjustment.stale_reason}")
+        details.append(notes[-1])
+        worst = worst or "warning"
+    values = (
+        indicator.category or "",
+        indicator.name,
+        indicator.weight,
+        indicator.self_score,
+        written_score(item),
+        _fraction(item.deviation),
+        adjustment.reason if adjustment else "",
+        "\n".join(notes),
+    )
+    for column, value in enumerate(values, start=1):
+        cell = put(sheet, row, column, value)
+        _boxed(cell)
+        if worst in _FILLS:
+            cell.fill = _FILLS[worst]
+    sheet.cell(row=row, column=6).number_format = "0.00%"
+    if details:
+        sheet.cell(row=row, column=8).comment = _comment("\n".join(details))
+    if adjustment is not None:
+        sheet.cell(row=row, column=7).comment = _comment(
+            f"复核人：{adjustment.reviewer}\n时间：{adjustment.at:%Y-%m-%d %H:%M}"
+        )
+
+
+def _comment(text: str) -> Comment:
+    lines = sum(1 + len(line) // 24 for line in text.splitlines())
+    return Comment(text, "perfeval", height=min(400, 20 + 16 * lines), width=360)
+
+
+def _score_validation(weight: Decimal) -> DataValidation:
+    """Excel warns (but lets the reviewer go on) when a 复核得分 is off the scale."""
+    shown = fmt.score(weight)
+    return DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2=shown,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        promptTitle="复核得分",
+        prompt=f"0 到 {shown} 分，最多两位小数；改分须填写调整理由",
+        errorTitle="复核得分超出范围",
+        error=f"复核得分应在 0 到权重 {shown} 之间，最多两位小数",
+    )
+
+
+def _write_totals(sheet: Worksheet, row: int, review: Review) -> None:
+    evaluation, totals = review.evaluation, review.totals()
+    weights = sum((i.weight for i in evaluation.indicators), Decimal(0))
+    rows: list[tuple[object, ...]] = []
+    budget = evaluation.budget_block
+    if budget is not None and budget.score is not None:
+        weights += budget.weight or Decimal(0)
+        rows.append((*BUDGET_LABEL, budget.weight, budget.score, budget.score,
+                     None, "", "已计入各项相加与复核合计"))  # fmt: skip
+    written = evaluation.project.grade
+    declared_note = f"自评等级填“{written}”" if written else "自评等级未填"
+    rows += [
+        ("合计", TOTAL_LABELS[0], evaluation.declared_total.weight, totals.declared, None, None,
+         f"等级：{totals.declared_grade or '—'}", f"表中合计行所填；{declared_note}"),
+        ("合计", TOTAL_LABELS[1], weights, totals.computed, None, None,
+         f"等级：{totals.computed_grade or '—'}", "各项自评分相加，空白按0分计"),
+        ("合计", TOTAL_LABELS[2], weights, None, totals.reviewed, _fraction(totals.deviation),
+         f"等级：{totals.reviewed_grade or '—'}", "各项复核得分相加；偏离度以填报合计为基数"),
+    ]  # fmt: skip
+    for offset, values in enumerate(rows):
+        for column, value in enumerate(values, start=1):
+            cell = put(sheet, row + offset, column, value)
+            _boxed(cell)
+            cell.font = Font(bold=True)
+        sheet.cell(row=row + offset, column=6).number_format = "0.00%"
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+
+
+def _write_findings_sheet(sheet: Worksheet, findings: list[Finding]) -> None:
+    for column, label in enumerate(FINDING_COLUMNS, start=1):
+        _boxed(put(sheet, 1, column, label), _CENTRE, header=True)
+    for row, finding in enumerate(findings, start=2):
+        values = (
+            finding.severity_label,
+            _check_title(finding.check),
+            _subject(finding),
+            finding.message,
+            render_evidence(finding.evidence),
+            finding.suggestion or "",
+        )
+        for column, value in enumerate(values, start=1):
+            cell = put(sheet, row, column, value)
+            _boxed(cell)
+            if finding.severity in _FILLS:
+                cell.fill = _FILLS[finding.severity]
+    for column, width in enumerate(_FINDING_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(FINDING_COLUMNS))
+    sheet.auto_filter.ref = f"A1:{last}{len(findings) + 1}"
+    sheet.print_title_rows = "1:1"
+    _print_setup(sheet)
+
+
+def _check_title(check_id: str) -> str:
+    try:
+        return f"{catalogue().get(check_id).title}（{check_id}）"
+    except PerfevalError:  # a check of a module the catalogue does not list
+        return check_id
+
+
+def _subject(finding: Finding) -> str:
+    if finding.indicator:
+        return finding.indicator
+    if finding.category:
+        return f"一级指标：{finding.category}"
+    return "全表"
+
+
+# --- evidence as Chinese text ------------------------------------------------------
+
+_EVIDENCE_LABELS = {
+    "allowed": "允许", "bands": "评分档次", "budget": "预算数", "category": "一级指标",
+    "computed": "各项相加", "computed_total": "各项相加", "context": "上下文",
+    "declared": "填报", "declared_total": "填报合计", "difference": "相差",
+    "executed": "执行数", "expected": "应为", "explanation": "指标解释", "field": "栏目",
+    "grade": "自评等级", "grade_of_computed": "各项相加对应等级",
+    "grade_of_total": "合计对应等级", "grades": "可用等级", "implied_indicator": "空白指标",
+    "implied_score": "合计隐含得分", "indicators": "涉及指标", "items": "逐项分值",
+    "kind": "问题", "name": "名称", "phrase": "重复短语", "points": "分值", "quote": "原文",
+    "rate": "执行率", "recurring": "经常性项目", "regrouping": "建议分组", "row": "原表行号",
+    "rule": "评分规则", "self_score": "自评分", "text": "原文", "topic": "方面",
+    "total": "合计", "value": "填报值", "weight": "权重", "weights": "权重合计",
+}  # fmt: skip
+_EVIDENCE_VALUES = {"overlap": "档次重叠", "gap": "档次空档", "over_weight": "分值超过权重"}
+
+
+def _evidence_value(value: object) -> str:
+    if value is None:
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return format(number.normalize(), "f") if number.is_finite() else str(value)
+    if isinstance(value, str):
+        return _EVIDENCE_VALUES.get(value, value)
+    if isinstance(value, list | tuple):
+        return "、".join(_evidence_value(v) for v in value) or "无"
+    if isinstance(value, dict):
+        if {"category", "points", "from", "to"} <= value.keys():  # a suggested regrouping
+            return "{}（{}分）：{}至{}".format(
+                *(_evidence_value(value[k]) for k in ("category", "points", "from", "to"))
+            )
+        pairs = (f"{_EVIDENCE_LABELS.get(k, k)}：{_evidence_value(v)}" for k, v in value.items())
+        return "（" + "，".join(pairs) + "）"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def render_evidence(evidence: dict[str, Any]) -> str:
+    """A finding's evidence as readable Chinese, one 'label：value' a line."""
+    lines = []
+    for key, value in evidence.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            shown = "；".join(_evidence_value(v) for v in value)
+        else:
+            shown = _evidence_value(value)
+        lines.append(f"{_EVIDENCE_LABELS.get(key, key)}：{shown}")
+    return "\n".join(lines)
+
+
+# --- the form as received ------------------------------------------------------------
+
+
+def _write_original(target: Worksheet, evaluation: Evaluation) -> None:
+    """The source sheet as received (see ``read.original``), every string kept text."""
+    try:
+        original = original_sheet(evaluation.source)
+    except Exception as error:  # the review is still worth having without the copy
+        put(
+            target,
+            1,
+            1,
+            f"无法附上原表 {evaluation.source.path}（{type(error).__name__}: {error}）",
+        )
+        return
+    for cell in original.cells:
+        written = put(target, cell.row, cell.column, cell.value)
+        if cell.style is not None:
+            written.font, written.border = copy(cell.style.font), copy(cell.style.border)
+            written.fill, written.alignment = copy(cell.style.fill), copy(cell.style.alignment)
+        if cell.number_format:
+            written.number_format = cell.number_format
+        elif isinstance(cell.value, str) and original.wrap_text:
+            written.alignment = _WRAP
+    for top, left, bottom, right in original.merges:
+        target.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
+    for column, width in original.widths.items():
+        target.column_dimensions[get_column_letter(column)].width = width
+    for row, height in original.heights.items():
+        target.row_dimensions[row].height = height
+
+
+# --- identity, for the way back --------------------------------------------------------
+
+
+def _write_meta(sheet: Worksheet, review: Review) -> None:
+    evaluation = review.evaluation
+    source = evaluation.source
+    pairs = [
+        ("perfeval", "复核表元数据：导入复核表（perfeval import-review）时使用，请勿修改"),
+        ("format_version", FORMAT_VERSION),
+        ("key", evaluation.key),
+        ("source_path", str(Path(source.path).resolve())),
+        ("source_given", source.path),
+        ("sheet", source.sheet or ""),
+        ("project", evaluation.project.name or ""),
+        ("unit", evaluation.project.unit or ""),
+        ("year", str(evaluation.year or "")),
+        ("written_at", datetime.now().astimezone().isoformat(timespec="seconds")),
+        ("review_sheet", REVIEW_SHEET),
+        ("header_row", str(HEADER_ROW)),
+        ("indicators", "指标名称 | 复核得分 | 调整理由（生成时）"),
+    ]
+    for row, (key, value) in enumerate(pairs, start=1):
+        put(sheet, row, 1, key)
+        put(sheet, row, 2, value)
+    for row, item in enumerate(review.indicators, start=len(pairs) + 1):
+        score = written_score(item)
+        put(sheet, row, 1, item.indicator.name)
+        put(sheet, row, 2, "" if score is None else format(score.normalize(), "f"))
+        put(sheet, row, 3, item.adjustment.reason if item.adjustment else "")
