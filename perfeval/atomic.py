@@ -1,4 +1,5 @@
-"""Writing a file so that a reader sees the old one or the complete new one, never a part.
+"""Writing a file so that a reader sees the old one or the complete new one, never a part;
+and the one exclusive lock every writer takes (``exclusive_lock``).
 
 Every output and every store file goes through ``write_atomic``: a temp file in the
 same folder, flushed and fsync'd, then ``os.replace``d over the target. A killed
@@ -7,11 +8,15 @@ process leaves at most a temp file, which ``remove_partials`` clears.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["PARTIAL_PREFIX", "remove_partials", "write_atomic"]
+import filelock
+
+__all__ = ["PARTIAL_PREFIX", "LockBusy", "exclusive_lock", "remove_partials", "write_atomic"]
 
 PARTIAL_PREFIX = ".partial-"  # temp outputs: .partial-review.html-x8f3, .partial-review-1234.ipynb
 
@@ -51,3 +56,27 @@ def remove_partials(folder: Path) -> None:
     """Delete the temp files a killed run left in a folder."""
     for leftover in folder.glob(f"{PARTIAL_PREFIX}*"):
         leftover.unlink(missing_ok=True)
+
+
+class LockBusy(Exception):
+    """Another process holds the lock and the caller chose not to wait."""
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (a sidecar lock file) for the block.
+
+    The operating system's own file lock (flock on POSIX, LockFileEx on Windows, through
+    ``filelock``): released when the holder exits, however it exits, so a killed
+    process never leaves a stale lock. ``wait=False`` raises ``LockBusy`` at once when
+    another process holds it; ``OSError`` when the lock file cannot be created.
+    """
+    lock = filelock.FileLock(str(path), timeout=-1 if wait else 0, thread_local=False)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise LockBusy(str(path)) from None
+    try:
+        yield
+    finally:
+        lock.release()

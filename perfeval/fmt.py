@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["money", "rate", "score"]
+__all__ = ["money", "plain", "rate", "score"]
 
 _CENT = Decimal("0.01")
 
@@ -28,4 +28,12 @@ def score(value: Decimal | None) -> str:
     if value is None:
         return "—"
     text = f"{value.quantize(_CENT, ROUND_HALF_UP)}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal exactly, without exponent or trailing zeros: 100 → '100', 98.50 → '98.5'."""
+    if not value.is_finite():
+        return str(value)
+    text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text

@@ -16,12 +16,16 @@ __all__ = [
     "deviation",
     "differs",
     "grade_of",
+    "half_unit",
     "quantize",
+    "score_places",
+    "score_tolerance",
+    "tolerance_of",
 ]
 
-#: Scores and totals agree when they differ by less than one hundredth of a point.
+#: The least tolerance for scores and totals: one hundredth of a point.
 SCORE_TOLERANCE = Decimal("0.01")
-#: Rates (fractions) agree within 0.01 percentage point.
+#: The least tolerance for rates (fractions): 0.01 percentage point.
 RATE_TOLERANCE = Decimal("0.0001")
 _CENT = Decimal("0.01")
 
@@ -31,9 +35,44 @@ def quantize(value: Decimal) -> Decimal:
     return value.quantize(_CENT, ROUND_HALF_UP)
 
 
-def differs(a: Decimal, b: Decimal, tolerance: Decimal = SCORE_TOLERANCE) -> bool:
-    """True when two exact values differ by at least the tolerance."""
-    return abs(a - b) >= tolerance
+def differs(written: Decimal, exact: Decimal, tolerance: Decimal = SCORE_TOLERANCE) -> bool:
+    """True when a figure is off by more than the tolerance: the one comparison every check uses.
+
+    The tolerance is the largest gap that rounding explains (``tolerance_of``); a gap of
+    exactly the tolerance is still rounding.
+    """
+    return abs(written - exact) > tolerance
+
+
+def half_unit(written: Decimal) -> Decimal:
+    """Half a unit of the last digit a figure was written with: 86% (0.86) → 0.005, 9.7 → 0.05."""
+    exponent = written.as_tuple().exponent
+    return Decimal(5).scaleb(exponent - 1) if isinstance(exponent, int) else Decimal(0)
+
+
+def tolerance_of(written: Decimal | None, floor: Decimal) -> Decimal:
+    """The tolerance a figure is judged at: half a unit of its last digit, at least ``floor``."""
+    return floor if written is None else max(half_unit(written), floor)
+
+
+def score_places(evaluation: Evaluation) -> int:
+    """How many decimals the form writes its scores with: the finest of its written scores.
+
+    A form that scores every row as a whole number claims no coarser precision than the
+    usual two decimals (9 for 8.62 is wrong); one that writes 1.9, 8.5 scores to one.
+    """
+    written = [i.self_score for i in evaluation.indicators]
+    written.append(evaluation.declared_total.self_score)
+    if evaluation.budget_block is not None:
+        written.append(evaluation.budget_block.score)
+    places = [-e for v in written if v is not None and isinstance(e := v.as_tuple().exponent, int)]
+    finest = max((p for p in places if p > 0), default=2)
+    return finest
+
+
+def score_tolerance(evaluation: Evaluation) -> Decimal:
+    """The tolerance for this form's scores and totals: half a unit at ``score_places``."""
+    return max(Decimal(5).scaleb(-score_places(evaluation) - 1), SCORE_TOLERANCE)
 
 
 def computed_total(scores: Iterable[Decimal | None]) -> Decimal:

@@ -29,19 +29,18 @@ from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from perfeval import RunError, cli
+from perfeval.names import MAX_NAME, safe_name
 from perfeval.read.forms import read_form
 from perfeval.review.store import AdjustmentStore
 from perfeval.run.batch import (
-    MAX_NAME,
     ProgressBar,
     ProjectRun,
     RunOptions,
     RunReport,
-    folder_names,
     run_batch,
-    safe_name,
 )
 from perfeval.run.export import external_references
+from perfeval.run.names import folder_names
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_NOTEBOOK = ROOT / "notebooks" / "review.ipynb"

@@ -41,9 +41,10 @@ from test_batch import standin_notebook
 
 from perfeval import cli
 from perfeval.model import Evaluation
+from perfeval.names import MAX_NAME
 from perfeval.read.forms import read_form
 from perfeval.review.build import load_review
-from perfeval.run.batch import MAX_NAME, RunOptions, run_batch
+from perfeval.run.batch import RunOptions, run_batch
 from perfeval.run.export import external_references
 from perfeval.show.xlsx import write_review_workbook
 

@@ -41,8 +41,9 @@ from perfeval.review.portfolio import (
     unit_summaries,
 )
 from perfeval.review.store import AdjustmentStore
-from perfeval.run.batch import RunOptions, folder_names, run_batch
+from perfeval.run.batch import RunOptions, run_batch
 from perfeval.run.export import external_references
+from perfeval.run.names import folder_names
 from perfeval.show.index import index_html
 from perfeval.show.summary import SHEETS, write_summary_workbook
 from perfeval.wording import rule_key

@@ -25,7 +25,7 @@ from decimal import Decimal
 from .. import fmt
 from ..findings import Finding
 from ..model import BudgetBlock, Evaluation, Indicator, Measure, json_number
-from ..scoring import SCORE_TOLERANCE, computed_total, quantize
+from ..scoring import SCORE_TOLERANCE, computed_total, differs, quantize
 from .base import CheckList, Context
 
 __all__ = [
@@ -196,11 +196,6 @@ def _compact(text: str | None) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-def _differs(a: Decimal, b: Decimal) -> bool:
-    """More than one rounding step apart (scores are kept to 2 decimals)."""
-    return abs(a - b) > SCORE_TOLERANCE
-
-
 # --- budget ------------------------------------------------------------------------
 
 
@@ -251,12 +246,12 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
             suggestion=f"预算执行得分应为{fmt.score(score)}分。",
         )
         return
-    if not _differs(block.score, score):
+    if not differs(block.score, score):
         return
     note = ""
     if block.initial and block.executed is not None and block.weight is not None:
         by_initial = quantize(block.weight * min(block.executed / block.initial, Decimal(1)))
-        if not _differs(block.score, by_initial) and _differs(by_initial, score):
+        if not differs(block.score, by_initial) and differs(by_initial, score):
             note = "；填报得分与按年初预算数计算的结果一致，而执行率应以全年预算数为分母"
             evidence["by_initial"] = num(by_initial)
     yield Finding(
@@ -430,15 +425,15 @@ def check_expected_score(evaluation: Evaluation, context: Context) -> Iterator[F
         if q is None or indicator.self_score is None or direction_problem(indicator):
             continue
         expected = expected_score(indicator.weight, q)
-        if expected is None or not _differs(indicator.self_score, expected):
+        if expected is None or not differs(indicator.self_score, expected):
             continue
         weight = fmt.score(indicator.weight)
         if not q.short:
             how = f"已达到目标，应得满分{fmt.score(expected)}分"
         elif q.direction == _POSITIVE:
-            how = f"按正向指标计分，应得{weight}×{_n(q.actual)}÷{_n(q.target)}={fmt.score(expected)}分"
+            how = f"按正向指标计分，应得{weight}×{fmt.plain(q.actual)}÷{fmt.plain(q.target)}={fmt.score(expected)}分"
         else:
-            how = f"按反向指标计分，应得{weight}×{_n(q.target)}÷{_n(q.actual)}={fmt.score(expected)}分"
+            how = f"按反向指标计分，应得{weight}×{fmt.plain(q.target)}÷{fmt.plain(q.actual)}={fmt.score(expected)}分"
         target, actual = _text(indicator.target), _text(indicator.actual)
         yield Finding(
             "indicator.expected_score",
@@ -457,10 +452,6 @@ def check_expected_score(evaluation: Evaluation, context: Context) -> Iterator[F
             suggestion=f"得分应为{fmt.score(expected)}分（自评{fmt.score(indicator.self_score)}分）；"
             "如另有计分依据，请在偏差原因中说明。",
         )
-
-
-def _n(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _text(measure: Measure | None) -> str:
@@ -501,7 +492,7 @@ def check_tier(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
         if low - SCORE_TOLERANCE < score < high + SCORE_TOLERANCE:
             continue
         span = f"{fmt.score(low)}–{fmt.score(high)}分"
-        shares = f"分值的{_n(low_share * 100)}%–{_n(high_share * 100)}%"
+        shares = f"分值的{fmt.plain(low_share * 100)}%–{fmt.plain(high_share * 100)}%"
         yield Finding(
             "indicator.tier",
             "warning",
@@ -573,7 +564,7 @@ def check_direction(evaluation: Evaluation, context: Context) -> Iterator[Findin
             continue
         target = indicator.target
         operator = target.operator or ""
-        fixed = f"{flip[operator]}{_n(target.number or Decimal(0))}{target.unit or ''}"
+        fixed = f"{flip[operator]}{fmt.plain(target.number or Decimal(0))}{target.unit or ''}"
         yield Finding(
             "indicator.direction",
             "warning",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import pairwise
 
+from .. import fmt
 from ..wording import POINT_MARK, POST_BOUNDS, PRE_BOUNDS, alternation
 
 __all__ = [
@@ -321,9 +322,7 @@ def _overlaps(bands: list[Band], domain: tuple[Decimal, Decimal]) -> list[BandPr
                 continue
             lower, upper = shared
             if lower is not None and _is_point(lower, upper):
-                text = (
-                    f"{_fmt(lower.value)}%同时被“{first.condition}”和“{second.condition}”两档覆盖"
-                )
+                text = f"{fmt.plain(lower.value)}%同时被“{first.condition}”和“{second.condition}”两档覆盖"
             else:
                 text = f"“{first.condition}”与“{second.condition}”在{_interval(lower, upper)}重叠"
             found.append(BandProblem("overlap", (first, second), lower, upper, text))
@@ -355,7 +354,7 @@ def _gaps(bands: list[Band], domain: tuple[Decimal, Decimal]) -> list[BandProble
 
 
 def _over_weight(band: Band, weight: Decimal) -> BandProblem:
-    text = f"“{band.condition}”最高可得{_fmt(band.points_max)}分，超过该指标权重{_fmt(weight)}分"
+    text = f"“{band.condition}”最高可得{fmt.plain(band.points_max)}分，超过该指标权重{fmt.plain(weight)}分"
     return BandProblem("over_weight", (band,), band.lower, band.upper, text)
 
 
@@ -383,10 +382,10 @@ def _typo_fix(bands: list[Band], first: Band, second: Band) -> str | None:
             continue
         moved = (Bound(end.value, start.inclusive), high.upper)
         clashes = any(_intersect(moved, (o.lower, o.upper)) for o in bands if o != high)
-        rewritten = _replace(high.condition, _NUMBER, start.value, _fmt(end.value))
+        rewritten = _replace(high.condition, _NUMBER, start.value, fmt.plain(end.value))
         if not _nonempty(*moved) or clashes or rewritten is None:
             continue
-        old, new = _fmt(start.value), _fmt(end.value)
+        old, new = fmt.plain(start.value), fmt.plain(end.value)
         return f"“{old}%”很可能是“{new}%”之误：改为“{rewritten}”后与“{low.condition}”不再重叠。"
     return None
 
@@ -397,9 +396,9 @@ def _double_claim_fix(first: Band, second: Band, point: Decimal) -> str | None:
         if below.upper != claimed or above.lower != claimed:
             continue
         old = below.condition
-        new = _replace(old, _AT_OR_BELOW, point, f"不到{_fmt(point)}%")
+        new = _replace(old, _AT_OR_BELOW, point, f"不到{fmt.plain(point)}%")
         if new is not None:
-            return f"将“{old}”改为“{new}”（低于{_fmt(point)}%）。"
+            return f"将“{old}”改为“{new}”（低于{fmt.plain(point)}%）。"
     return None
 
 
@@ -411,15 +410,12 @@ def _replace(text: str, pattern: re.Pattern[str], value: Decimal, new: str) -> s
     return None
 
 
-def _fmt(value: Decimal) -> str:
-    """78 → "78", 0.50 → "0.5", never an exponent."""
-    return format(value.normalize(), "f")
-
-
 def _interval(lower: Bound | None, upper: Bound | None) -> str:
     """An interval as "[78%, 80%)" or "(−∞, 70%]", a single point as "70%"."""
     if lower is not None and _is_point(lower, upper):
-        return f"{_fmt(lower.value)}%"
-    left = "(−∞" if lower is None else f"{'[' if lower.inclusive else '('}{_fmt(lower.value)}%"
-    right = "+∞)" if upper is None else f"{_fmt(upper.value)}%{']' if upper.inclusive else ')'}"
+        return f"{fmt.plain(lower.value)}%"
+    left = "(−∞" if lower is None else f"{'[' if lower.inclusive else '('}{fmt.plain(lower.value)}%"
+    right = (
+        "+∞)" if upper is None else f"{fmt.plain(upper.value)}%{']' if upper.inclusive else ')'}"
+    )
     return f"{left}, {right}"

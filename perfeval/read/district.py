@@ -23,6 +23,7 @@ from .normalise import (
     parse_bool,
     parse_date,
     parse_number,
+    rate_fraction,
     split_category,
     strip_units,
 )
@@ -250,11 +251,12 @@ def _rate(cell: Cell, unit: str | None) -> Decimal | None:
     if parsed is None:
         return None
     value, written_percent = parsed
-    if cell.percent:
-        return value  # a % format shows the fraction as a percentage
-    if written_percent or unit == "%":
-        return value / 100
-    return value / 100 if value > Decimal("1.5") else value
+    return rate_fraction(
+        value,
+        written_percent=written_percent,
+        percent_format=cell.percent,
+        unit_percent=unit == "%",
+    )
 
 
 _CONVERTERS: dict[str, Callable[[Cell, str | None], object]] = {

@@ -44,7 +44,7 @@ class SheetReader:
         if parsed is None:
             return None
         value, percent = parsed
-        return value / 100 if percent else value
+        return value.scaleb(-2) if percent else value
 
     @staticmethod
     def value_right_of(

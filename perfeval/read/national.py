@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .. import fmt
 from ..exceptions import NoFormError
 from ..grades import parse_grade_bands
 from ..model import (
@@ -47,6 +48,7 @@ from .normalise import (
     label_key,
     parse_date,
     parse_number,
+    rate_fraction,
     split_category,
     strip_units,
 )
@@ -158,11 +160,6 @@ _DATE_LIKE = re.compile(r"\d{4}\s*年|\d+\s*月\s*(?:底|份|末|初|中旬|上�
 _UNIT_LIMIT = 6
 
 
-def _plain(value: Decimal) -> str:
-    """A Decimal without exponent or trailing zeros: 100 → '100', 98.50 → '98.5'."""
-    return format(value.normalize(), "f")
-
-
 def parse_measure(value: object, percent: bool = False) -> Measure | None:
     """A 年度指标值 or 实际完成值 cell as text plus what could be parsed of it.
 
@@ -176,8 +173,8 @@ def parse_measure(value: object, percent: bool = False) -> Measure | None:
     if isinstance(value, Decimal):
         if percent:
             number = value * 100
-            return Measure(f"{_plain(number)}%", None, number, "%")
-        return Measure(_plain(value), None, value, None)
+            return Measure(f"{fmt.plain(number)}%", None, number, "%")
+        return Measure(fmt.plain(value), None, value, None)
     text = fold_text(value)
     if text is None:
         return None
@@ -317,7 +314,7 @@ class _Reader(SheetReader):
             except ValueError as error:
                 raise self.error(str(error), row, column, HEADER_FIELDS[attr][0]) from None
         if isinstance(cell.value, Decimal):
-            return _plain(cell.value)
+            return fmt.plain(cell.value)
         if isinstance(cell.value, str):
             return fold_text(cell.value)
         return None if cell.value is None else str(cell.value)
@@ -424,11 +421,9 @@ class _Reader(SheetReader):
             return None
         number, written_percent = parsed
         if attr == "rate":
-            if cell.percent:
-                return number
-            if written_percent:
-                return number / 100
-            return number / 100 if number > Decimal("1.5") else number
+            return rate_fraction(
+                number, written_percent=written_percent, percent_format=cell.percent
+            )
         if written_percent:
             raise self.error(f"{label}不应是百分比：“{cell.value}”", row, column, label)
         return number

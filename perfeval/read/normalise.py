@@ -94,6 +94,25 @@ def parse_number(value: object) -> tuple[Decimal, bool] | None:
     return number, bool(percent)
 
 
+#: A bare rate above this is a percentage (95 → 95 %); at or below it, a fraction (0.95).
+PERCENT_IF_ABOVE = Decimal("1.5")
+
+
+def rate_fraction(
+    value: Decimal, *, written_percent: bool, percent_format: bool, unit_percent: bool = False
+) -> Decimal:
+    """A rate as a fraction, keeping the digits it was written with (86% → 0.86, 86.20% → 0.8620).
+
+    A %-formatted cell already holds the fraction; "86%" written, or a number under a
+    "(%)" label, is a percentage; a bare number is a percentage above ``PERCENT_IF_ABOVE``.
+    """
+    if percent_format:
+        return value
+    if written_percent or unit_percent or value > PERCENT_IF_ABOVE:
+        return value.scaleb(-2)
+    return value
+
+
 def parse_date(value: object) -> date | None:
     """A date from a date cell, an Excel serial number or text such as 2021/7/16."""
     if value is None:

@@ -20,7 +20,7 @@ An adjustment is *stale* when the form it is loaded against differs from the
 snapshot taken when it was made (weight or self-score changed, or the indicator
 is gone). Stale adjustments are kept and shown, never dropped.
 
-Every save is read-modify-write under ``fcntl.flock`` on a sidecar lock file,
+Every save is read-modify-write under ``atomic.exclusive_lock`` on a sidecar lock file,
 through a temp file in the same folder that is fsync'd and ``os.replace``d, then
 the folder is fsync'd: a crash leaves the old file or the new one.
 """
@@ -30,11 +30,9 @@ from __future__ import annotations
 import contextlib
 import difflib
 import errno
-import fcntl
 import json
 import logging
 import os
-import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -43,9 +41,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_atomic
+from ..atomic import exclusive_lock, write_atomic
 from ..exceptions import AdjustmentError, ParamsError
 from ..model import Evaluation
+from ..names import safe_name
 
 log = logging.getLogger("perfeval")
 
@@ -67,7 +66,6 @@ NOT_STARTED, IN_REVIEW, DONE = "未开始", "复核中", "已完成"
 STATUSES = (NOT_STARTED, IN_REVIEW, DONE)
 FILE_VERSION = 1
 _CENT = Decimal("0.01")
-_UNSAFE = re.compile(r'[\s()（）\[\]【】<>:"/\\|?*.]+')
 # The fields each kind of change carries in its JSON, after kind, at and reviewer.
 _KIND_FIELDS = {
     "score": ("indicator", "old", "new", "reason", "weight", "self_score"),
@@ -376,13 +374,6 @@ def _now(at: datetime | None) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def _sanitise(text: str, limit: int = 24) -> str:
-    """A piece of a file name: no separators, dots, control characters or spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if not unicodedata.category(c).startswith("C"))
-    return _UNSAFE.sub("_", text).strip("_-")[:limit].strip("_-")
-
-
 # --- the store -----------------------------------------------------------------
 
 
@@ -404,7 +395,7 @@ class AdjustmentStore:
         if found:
             return found[0]
         year = str(evaluation.year) if evaluation.year else "无年度"
-        name = _sanitise(evaluation.project.name or "") or "未命名项目"
+        name = safe_name(evaluation.project.name or "", 24, 72) or "未命名项目"
         return self.folder / f"{year}-{name}-{key}.json"
 
     def load(self, evaluation: Evaluation) -> ProjectRecord:
@@ -532,20 +523,15 @@ class AdjustmentStore:
 
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
-        lock = self.folder / f".{key}.lock"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle = open(lock, "a")  # noqa: SIM115 - held open for the lock's lifetime
-        except OSError as error:
-            raise AdjustmentError(
-                f"无法写入复核调整文件夹 {self.folder}（{error.strerror}）；请检查该路径是否为可写的文件夹"
-            ) from None
-        with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        with contextlib.ExitStack() as held:
             try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                self.folder.mkdir(parents=True, exist_ok=True)
+                held.enter_context(exclusive_lock(self.folder / f".{key}.lock"))
+            except OSError as error:
+                raise AdjustmentError(
+                    f"无法写入复核调整文件夹 {self.folder}（{error.strerror}）；请检查该路径是否为可写的文件夹"
+                ) from None
+            yield
 
     def _write(self, path: Path, evaluation: Evaluation, history: list[Change]) -> None:
         """Temp file, fsync, os.replace, fsync the folder. The caller holds the lock."""

@@ -23,12 +23,9 @@ the output folder.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import unicodedata
@@ -38,10 +35,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..atomic import remove_partials, write_atomic
+from ..atomic import LockBusy, exclusive_lock, remove_partials, write_atomic
 from ..check.base import CheckSettings
 from ..exceptions import FormError, NoFormError, PerfevalError, RunError
 from ..model import Evaluation
+from ..names import inside
 from ..read.forms import read_forms
 from ..review.build import SETTINGS_FILE, load_review, load_settings
 from ..review.portfolio import PortfolioRow, ProjectFigures, href
@@ -58,6 +56,7 @@ from .execute import (
     run_jobs,
 )
 from .manifest import MANIFEST_NAME, Manifest, perfeval_version, sha256_of
+from .names import folder_names
 
 __all__ = [
     "DEFAULT_NOTEBOOK",
@@ -68,17 +67,13 @@ __all__ = [
     "RunOptions",
     "RunReport",
     "default_jobs",
-    "folder_names",
     "run_batch",
-    "safe_name",
 ]
 
 log = logging.getLogger("perfeval")
 
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "review.ipynb"
 INDEX_NAME = "index.html"
-MAX_NAME = 80
-MAX_NAME_BYTES = 240  # a file system allows 255 bytes a name; CJK takes 3, 𠜎 or an emoji 4
 _KERNEL_LOG = ".kernels.log"
 _LOCK = ".perfeval-run.lock"
 
@@ -102,87 +97,6 @@ class RunOptions:
     notebook: Path | None = None  # None: DEFAULT_NOTEBOOK
     cell_timeout: float | None = 600.0  # seconds a cell may run before it is interrupted
     warm_kernels: bool = True
-
-
-# --- folder names ----------------------------------------------------------------
-
-_RESERVED = frozenset(
-    ["CON", "PRN", "AUX", "NUL"] + [f"{port}{n}" for port in ("COM", "LPT") for n in range(10)]
-)
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
-_DOTS = re.compile(r"\.{2,}")
-_BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
-_EDGES = " ._-"
-
-
-def _cut(text: str, limit: int, size: int) -> str:
-    """``text`` cut to ``limit`` characters and ``size`` UTF-8 bytes."""
-    text = text[:limit]
-    while len(text.encode("utf-8")) > size:
-        text = text[:-1]
-    return text
-
-
-def safe_name(text: str, limit: int = MAX_NAME, size: int = MAX_NAME_BYTES) -> str:
-    """A piece of a file name: no separators, '..', control characters or reserved names;
-    at most ``limit`` characters and ``size`` bytes."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
-    text = _DOTS.sub("_", _UNSAFE.sub("_", text)).strip(_EDGES)
-    text = _cut(text, limit, size).strip(_EDGES)
-    if text.split(".")[0].upper() in _RESERVED:
-        text = _cut(f"_{text}", limit, size)
-    return text
-
-
-def _short_unit(unit: str) -> str:
-    """上海市闵行区人民政府古美路街道办事处 (党建办) → 古美路街道."""
-    text = _BRACKETED.sub("", unicodedata.normalize("NFKC", unit)).strip()
-    text = re.sub(r"^.*人民政府", "", text) or text
-    return re.sub(r"办事处$", "", text) or text
-
-
-def _base_name(evaluation: Evaluation) -> str:
-    project = evaluation.project
-    name = project.name or ""
-    parts = [
-        str(evaluation.year) if evaluation.year else "无年度",
-        safe_name(_short_unit(project.unit or ""), 20, 60),
-        safe_name(_BRACKETED.sub("", name).strip() or name, 40, 120) or "未命名项目",
-        evaluation.key[:6],
-    ]
-    return safe_name("-".join(part for part in parts if part))
-
-
-def folder_names(evaluations: list[Evaluation]) -> list[str]:
-    """Readable, collision-free folder names, in the order of ``evaluations``.
-
-    ``<year>-<unit>-<project>-<key[:6]>``; a second form of the same project (the
-    same key: a re-sent file, another format) gets ``-<hash of its source>`` too.
-    """
-    names: list[str] = []
-    taken: set[str] = set()
-    for evaluation in evaluations:
-        name = _base_name(evaluation)
-        if name.lower() in taken:
-            source = f"{Path(evaluation.source.path).resolve()}|{evaluation.source.sheet}"
-            digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-            name = f"{_cut(name, MAX_NAME - 7, MAX_NAME_BYTES - 7)}-{digest[:6]}"
-        base, number = name, 2
-        while name.lower() in taken:  # two sources with one hash: count on
-            suffix = f"-{number}"
-            name = _cut(base, MAX_NAME - len(suffix), MAX_NAME_BYTES - len(suffix)) + suffix
-            number += 1
-        taken.add(name.lower())
-        names.append(name)
-    return names
-
-
-def _inside(root: Path, name: str) -> Path:
-    path = (root / name).resolve()
-    if path.parent != root or not name or name in (".", ".."):
-        raise RunError(f"项目文件夹名“{name}”会落在 {root} 之外")
-    return path
 
 
 # --- one project ---------------------------------------------------------------------
@@ -261,7 +175,7 @@ def _plan(
     file_hashes: dict[Path, str | None] = {}
     projects: list[ProjectRun] = []
     for evaluation, folder in zip(unique, folder_names(unique), strict=True):
-        _inside(out_dir, folder)
+        inside(out_dir, folder)
         source = Path(evaluation.source.path).resolve()
         if source not in file_hashes:
             file_hashes[source] = sha256_of(source)
@@ -294,12 +208,11 @@ def _plan(
 
 @contextlib.contextmanager
 def _run_lock(out_dir: Path) -> Iterator[None]:
-    with (out_dir / _LOCK).open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunError(f"另一个 perfeval run 正在写入 {out_dir}；等它结束后再运行") from None
-        yield
+    try:
+        with exclusive_lock(out_dir / _LOCK, wait=False):
+            yield
+    except LockBusy:
+        raise RunError(f"另一个 perfeval run 正在写入 {out_dir}；等它结束后再运行") from None
 
 
 # --- progress ------------------------------------------------------------------------

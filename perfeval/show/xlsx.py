@@ -371,7 +371,7 @@ def _evidence_value(value: object) -> str:
         return "是" if value else "否"
     if isinstance(value, int | float | Decimal):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return format(number.normalize(), "f") if number.is_finite() else str(value)
+        return fmt.plain(number)
     if isinstance(value, str):
         return _EVIDENCE_VALUES.get(value, value)
     if isinstance(value, list | tuple):
@@ -457,5 +457,5 @@ def _write_meta(sheet: Worksheet, review: Review) -> None:
     for row, item in enumerate(review.indicators, start=len(pairs) + 1):
         score = written_score(item)
         put(sheet, row, 1, item.indicator.name)
-        put(sheet, row, 2, "" if score is None else format(score.normalize(), "f"))
+        put(sheet, row, 2, "" if score is None else fmt.plain(score))
         put(sheet, row, 3, item.adjustment.reason if item.adjustment else "")
