@@ -40,6 +40,7 @@ from perfeval.run.batch import (
     run_batch,
 )
 from perfeval.run.export import external_references
+from perfeval.run.manifest import code_sha256
 from perfeval.run.names import folder_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,6 +254,12 @@ def test_second_run_redoes_only_what_changed(tmp_path: Path) -> None:
     nb.cells.append(new_markdown_cell("复核人签字：________"))
     nbformat.write(nb, notebook)
     assert states(run()) == {"甲项目": "done", "乙项目": "done"}
+
+    # a change to perfeval's own code (a check, a page) makes every output stale
+    assert len(code_sha256()) == 64
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("perfeval.run.batch.code_sha256", lambda: "0" * 64)
+        assert states(run()) == {"甲项目": "done", "乙项目": "done"}
 
     assert states(run(force=True)) == {"甲项目": "done", "乙项目": "done"}
     assert partials(out) == []

@@ -839,7 +839,11 @@ def test_a_read_only_params_folder_is_refused_before_anything_is_written(
             raise oserror(errno.EROFS)
         return open(file, mode, *args, **kwargs)
 
+    def no_lock_file(path: Path, **_: Any) -> Any:
+        raise oserror(errno.EROFS)
+
     monkeypatch.setattr("perfeval.review.store.open", read_only, raising=False)
+    monkeypatch.setattr("perfeval.review.store.exclusive_lock", no_lock_file)
     assert len(store.load(seed).history) == 1
     with pytest.raises(AdjustmentError, match=r"无法写入复核调整文件夹.*Read-only file system"):
         store.set_opinion(seed, "意见", "李四")

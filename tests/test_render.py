@@ -156,7 +156,8 @@ def test_evidence_values_and_unknown_keys() -> None:
         evidence={"declared": 1.5, "recurring": True, "value": None, "新键<b>": ["甲", "乙"]},
     )
     html = render.finding_html(finding)
-    assert "填报：1.5" in html and "经常性项目：是" in html and "填写值：空" in html
+    assert "填报：1.5分" in html and "经常性项目：是" in html
+    assert "填报值" not in html  # a blank value is left out, never "填报值："
     assert "新键&lt;b&gt;：甲、乙" in html
     assert "【全表】" in html and "x.test" in html
 

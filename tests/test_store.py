@@ -81,7 +81,7 @@ def test_seed_adjustment_is_saved_and_reloads(store: AdjustmentStore, tmp_path: 
 
     path = store.path_for(evaluation)
     assert path.parent == tmp_path / "params" / "adjustments"
-    assert path.name == f"2020-党建办_组团式服务联系群众专项-{evaluation.key}.json"
+    assert path.name == f"2020-(党建办)_组团式服务联系群众专项-{evaluation.key}.json"
     assert path.is_file()
     assert record.history == [
         Change(

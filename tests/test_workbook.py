@@ -91,7 +91,6 @@ def current_scores(form: Path, params: Path) -> dict[str, Decimal]:
 def test_public_names() -> None:
     assert sorted(perfeval.show.xlsx.__all__) == [
         "put",
-        "render_evidence",
         "write_review_workbook",
         "written_score",
     ]

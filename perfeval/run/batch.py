@@ -55,7 +55,7 @@ from .execute import (
     WorkerConfig,
     run_jobs,
 )
-from .manifest import MANIFEST_NAME, Manifest, perfeval_version, sha256_of
+from .manifest import MANIFEST_NAME, Manifest, code_sha256, perfeval_version, sha256_of
 from .names import folder_names
 
 __all__ = [
@@ -171,6 +171,7 @@ def _plan(
         "notebook_sha256": sha256_of(notebook),
         "settings_sha256": sha256_of(params_dir / SETTINGS_FILE),
         "perfeval_version": perfeval_version(),
+        "code_sha256": code_sha256(),
     }
     file_hashes: dict[Path, str | None] = {}
     projects: list[ProjectRun] = []

@@ -2,7 +2,7 @@
 
 One entry per project folder: the project key, the form file's sha256 and sheet,
 the parameters, the notebook's sha256, the adjustments file's and the check
-settings' sha256 (null when there is none), the perfeval version — the
+settings' sha256 (null when there is none), perfeval's version and code — the
 *fingerprint* — and the result (ok / failed), the error, the outputs (notebook,
 HTML, workbook), the times and the figures the portfolio shows (``summary``, see
 ``perfeval.portfolio.ProjectFigures``). An entry is *fresh* when its fingerprint
@@ -15,6 +15,7 @@ project, so a killed run loses at most the projects that were running.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -25,7 +26,14 @@ from typing import Any
 
 from ..atomic import write_atomic
 
-__all__ = ["MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "perfeval_version", "sha256_of"]
+__all__ = [
+    "MANIFEST_NAME",
+    "MANIFEST_VERSION",
+    "Manifest",
+    "code_sha256",
+    "perfeval_version",
+    "sha256_of",
+]
 
 log = logging.getLogger("perfeval")
 
@@ -51,6 +59,20 @@ def perfeval_version() -> str:
         return metadata.version("perfeval")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+@functools.cache
+def code_sha256() -> str:
+    """A sha256 of perfeval's own code and templates as installed: any change to a check,
+    a page or the notebook makes every output stale (the version number alone does not
+    change between commits)."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".ipynb", ".html", ".css", ".j2"):
+            digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class Manifest:

@@ -14,11 +14,10 @@ by nbconvert opens offline and prints.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from decimal import Decimal
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import fmt
 from ..check.catalogue import catalogue
@@ -26,6 +25,7 @@ from ..exceptions import PerfevalError
 from ..findings import SEVERITIES, SEVERITY_LABELS, Finding
 from ..model import BudgetBlock
 from ..review.build import IndicatorReview, Review, Totals
+from .labels import FORMAT_LABELS, evidence_items
 
 if TYPE_CHECKING:
     from IPython.display import HTML
@@ -42,67 +42,6 @@ __all__ = [
 ]
 
 FONT_STACK = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif'
-FORMAT_LABELS = {"district": "上海区级自评表", "national": "财政部项目支出绩效自评表"}
-# Evidence keys (English, set by the checks) as a reviewer reads them; others show as-is.
-EVIDENCE_LABELS = {
-    "actual": "实际完成值",
-    "adjusted": "全年预算数",
-    "allowed": "允许",
-    "bands": "档次",
-    "budget": "预算数",
-    "category": "一级指标",
-    "column": "栏目",
-    "computed": "各项相加",
-    "computed_total": "各项合计",
-    "context": "上下文",
-    "declared": "填报",
-    "declared_total": "填报合计",
-    "deviation_reason": "偏差原因",
-    "difference": "相差",
-    "direction": "方向",
-    "executed": "执行数",
-    "execution_rate": "执行率",
-    "expected": "应为",
-    "explanation": "指标解释",
-    "field": "栏目",
-    "from": "起",
-    "grade": "等级",
-    "grade_of_computed": "按各项合计应得等级",
-    "grade_of_total": "按合计应得等级",
-    "grades": "等级",
-    "heading_unit": "表头单位",
-    "implied_indicator": "空白指标",
-    "implied_score": "推定得分",
-    "indicators": "指标",
-    "initial": "年初预算数",
-    "items": "逐项分值",
-    "kind": "类型",
-    "operator": "符号",
-    "others": "其他",
-    "phrase": "重复文字",
-    "points": "分值",
-    "quote": "原文",
-    "rate": "执行率",
-    "read_as": "按此读取",
-    "recurring": "经常性项目",
-    "regrouping": "建议分组",
-    "row": "行号",
-    "rows": "行",
-    "rule": "评分规则",
-    "score": "得分",
-    "self_score": "自评分",
-    "target": "年度指标值",
-    "text": "原文",
-    "tier": "档次",
-    "to": "止",
-    "topic": "主题",
-    "total": "合计",
-    "usual": "通常",
-    "value": "填写值",
-    "weight": "权重",
-    "weights": "权重合计",
-}
-
 _STYLE = """
 .pe-review { font-family: FONTS; font-size: 10.5pt; line-height: 1.5; color: #1a1a1a;
   background: #fff; max-width: 1100px; }
@@ -185,28 +124,6 @@ def _check_title(check_id: str) -> str:
         return check_id
 
 
-def _evidence_value(value: Any) -> str:
-    if value is None:
-        return "空"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int | float | Decimal):
-        return escape(fmt.score(Decimal(str(value))))
-    if isinstance(value, list | tuple):
-        if value and all(isinstance(v, dict) for v in value):
-            return "<ul>" + "".join(f"<li>{_evidence_value(v)}</li>" for v in value) + "</ul>"
-        return "、".join(_evidence_value(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return "，".join(f"{_evidence_key(k)}：{_evidence_value(v)}" for k, v in value.items())
-    if isinstance(value, str):
-        return escape(value)
-    return escape(json.dumps(value, ensure_ascii=False, default=str))
-
-
-def _evidence_key(key: object) -> str:
-    return EVIDENCE_LABELS.get(str(key)) or escape(str(key))
-
-
 def finding_html(finding: Finding, *, place: bool = True) -> str:
     """One finding: severity, place, message, check, evidence and suggestion."""
     head = _badge(finding.severity)
@@ -217,8 +134,8 @@ def finding_html(finding: Finding, *, place: bool = True) -> str:
     parts = [f'<div>{head} <span class="pe-muted">（{check}）</span></div>']
     if finding.evidence:
         items = "".join(
-            f"<li>{_evidence_key(key)}：{_evidence_value(value)}</li>"
-            for key, value in finding.evidence.items()
+            f"<li>{escape(label)}：{escape(value)}</li>"
+            for label, value in evidence_items(finding.evidence, finding.check)
         )
         parts.append(f'<ul class="pe-evidence">{items}</ul>')
     if finding.suggestion:

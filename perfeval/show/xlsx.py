@@ -26,7 +26,6 @@ CR) also gets Excel's quote prefix, so that editing the cell keeps it text.
 from __future__ import annotations
 
 import io
-import json
 from copy import copy
 from datetime import datetime
 from decimal import Decimal
@@ -62,10 +61,10 @@ from ..review.workbook import (
     REVIEW_SHEET,
     TOTAL_LABELS,
 )
+from .labels import evidence_text
 
 __all__ = [
     "put",
-    "render_evidence",
     "write_review_workbook",
     "written_score",
 ]
@@ -314,7 +313,7 @@ def _write_findings_sheet(sheet: Worksheet, findings: list[Finding]) -> None:
             _check_title(finding.check),
             _subject(finding),
             finding.message,
-            render_evidence(finding.evidence),
+            evidence_text(finding.evidence, finding.check),
             finding.suggestion or "",
         )
         for column, value in enumerate(values, start=1):
@@ -344,58 +343,6 @@ def _subject(finding: Finding) -> str:
     if finding.category:
         return f"一级指标：{finding.category}"
     return "全表"
-
-
-# --- evidence as Chinese text ------------------------------------------------------
-
-_EVIDENCE_LABELS = {
-    "allowed": "允许", "bands": "评分档次", "budget": "预算数", "category": "一级指标",
-    "computed": "各项相加", "computed_total": "各项相加", "context": "上下文",
-    "declared": "填报", "declared_total": "填报合计", "difference": "相差",
-    "executed": "执行数", "expected": "应为", "explanation": "指标解释", "field": "栏目",
-    "grade": "自评等级", "grade_of_computed": "各项相加对应等级",
-    "grade_of_total": "合计对应等级", "grades": "可用等级", "implied_indicator": "空白指标",
-    "implied_score": "合计隐含得分", "indicators": "涉及指标", "items": "逐项分值",
-    "kind": "问题", "name": "名称", "phrase": "重复短语", "points": "分值", "quote": "原文",
-    "rate": "执行率", "recurring": "经常性项目", "regrouping": "建议分组", "row": "原表行号",
-    "rule": "评分规则", "self_score": "自评分", "text": "原文", "topic": "方面",
-    "total": "合计", "value": "填报值", "weight": "权重", "weights": "权重合计",
-}  # fmt: skip
-_EVIDENCE_VALUES = {"overlap": "档次重叠", "gap": "档次空档", "over_weight": "分值超过权重"}
-
-
-def _evidence_value(value: object) -> str:
-    if value is None:
-        return "空"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int | float | Decimal):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return fmt.plain(number)
-    if isinstance(value, str):
-        return _EVIDENCE_VALUES.get(value, value)
-    if isinstance(value, list | tuple):
-        return "、".join(_evidence_value(v) for v in value) or "无"
-    if isinstance(value, dict):
-        if {"category", "points", "from", "to"} <= value.keys():  # a suggested regrouping
-            return "{}（{}分）：{}至{}".format(
-                *(_evidence_value(value[k]) for k in ("category", "points", "from", "to"))
-            )
-        pairs = (f"{_EVIDENCE_LABELS.get(k, k)}：{_evidence_value(v)}" for k, v in value.items())
-        return "（" + "，".join(pairs) + "）"
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def render_evidence(evidence: dict[str, Any]) -> str:
-    """A finding's evidence as readable Chinese, one 'label：value' a line."""
-    lines = []
-    for key, value in evidence.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            shown = "；".join(_evidence_value(v) for v in value)
-        else:
-            shown = _evidence_value(value)
-        lines.append(f"{_EVIDENCE_LABELS.get(key, key)}：{shown}")
-    return "\n".join(lines)
 
 
 # --- the form as received ------------------------------------------------------------
