@@ -215,6 +215,7 @@ def default_settings() -> dict[str, Any]:
         "severity": dict(defaults.severity),
         "grade_bands": [band.to_json() for band in defaults.grade_bands],
         "boilerplate_similarity": defaults.boilerplate_similarity,
+        "lax_target_ratio": int(defaults.lax_target_ratio),
     }
 
 
@@ -256,9 +257,13 @@ at the first problem: it reports every one, each as a finding with
 - `suggestion`: the score, total, grade or regrouping that would make the form
   consistent, where one can be derived.
 
-Arithmetic is exact (`decimal.Decimal`). Scores, weights and totals agree when they
-differ by less than 0.01 point; rates when they differ by less than 0.01 percentage
-point. On a form whose figures all add up the arithmetic checks say nothing.
+Arithmetic is exact (`decimal.Decimal`), and each figure is judged at the precision the
+form writes it in: a rate at half a unit of its last written digit ("86%" for 86.20% is
+right, "0.958" for 0.95862 too), scores and totals at half a unit of the finest decimal
+the form scores with (1.9 for 1.946 is right on a form that scores to one decimal; whole
+numbers claim no coarser precision than two decimals) — never finer than 0.01 point or
+0.01 percentage point. A finding says which precision it assumed. On a form whose
+figures all add up the arithmetic checks say nothing.
 
 The examples are real output: what each check finds on the seed form
 (`examples/000_81c9c1dad6fba498.txt`, a Shanghai district form), or, for a check the
@@ -287,7 +292,9 @@ def _settings_section() -> list[str]:
         "  read from its notes (说明), else the format's defaults: district 优秀 ≥ 90,",
         "  良好 ≥ 75, 合格 ≥ 60, 不合格 below; national 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below;",
         "- `boilerplate_similarity`: how alike two rules must be (0–1, difflib ratio,",
-        "  ignoring point marks such as （5分）) for `rule.boilerplate` to report them.",
+        "  ignoring point marks such as （5分）) for `rule.boilerplate` to report them;",
+        "- `lax_target_ratio`: how many times over a 正向 quantitative target an actual must",
+        "  be for `target.lax` to call the target too low (default 3).",
         "",
         "An unknown check id, severity or malformed band stops the run with a message",
         "naming the file. The shipped `params/checks.json` holds the defaults:",

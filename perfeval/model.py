@@ -22,6 +22,7 @@ __all__ = [
     "Evaluation",
     "GradeBand",
     "Indicator",
+    "Leftover",
     "Measure",
     "Project",
     "Source",
@@ -70,6 +71,7 @@ class Project:
     performance: str | None = None
     problems: str | None = None
     measures: str | None = None
+    conclusion: str | None = None  # 评价结论 (provincial variants of the national form)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +89,7 @@ class Project:
             "performance": self.performance,
             "problems": self.problems,
             "measures": self.measures,
+            "conclusion": self.conclusion,
         }
 
 
@@ -218,9 +221,34 @@ class BudgetBlock:
     #: were read in: "元" under a 万元 heading when the figures were plainly filled in yuan.
     heading_unit: str = "万元"
     unit: str = "万元"
+    #: The block's label as written (项目资金（万元）, 预算执行情况（10分）) and the points it declares.
+    label: str = "项目资金"
+    points: Decimal | None = None
+
+    @property
+    def total_blank(self) -> bool:
+        """The 年度资金总额 row holds no money (0 or blank) while its 其中 rows do."""
+        totals = (self.initial, self.adjusted, self.executed)
+        parts = [v for row in self.breakdown for v in (row.initial, row.adjusted, row.executed)]
+        return not any(totals) and any(parts)
+
+    def money(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        """(年初预算数, 全年预算数, 全年执行数): the total row's, or the 其中 rows' sums when
+        the total row was left at 0 or blank."""
+        if not self.total_blank:
+            return self.initial, self.adjusted, self.executed
+
+        def summed(attr: str) -> Decimal | None:
+            values = [getattr(row, attr) for row in self.breakdown]
+            present = [v for v in values if v is not None]
+            return sum(present, Decimal(0)) if present else None
+
+        return summed("initial"), summed("adjusted"), summed("executed")
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "label": self.label,
+            "points": json_number(self.points),
             "heading_unit": self.heading_unit,
             "unit": self.unit,
             "initial": json_number(self.initial),
@@ -231,6 +259,18 @@ class BudgetBlock:
             "score": json_number(self.score),
             "breakdown": [row.to_json() for row in self.breakdown],
         }
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A row the unit left from the official template (指标2, ……, a bare 二级 label):
+    nothing scored, skipped when reading, reported as information."""
+
+    row: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "text": self.text}
 
 
 _KEY_NOISE = re.compile(r"[\s()（）\[\]【】]+")
@@ -250,6 +290,10 @@ class Evaluation:
     grade_bands: list[GradeBand] = field(default_factory=list)
     format: str = "district"
     budget_block: BudgetBlock | None = None
+    #: The layout recognised within the format (docs/forms.md lists them), e.g. "national",
+    #: "national-sichuan"; shown with the review so a reviewer knows how the form was read.
+    layout: str = ""
+    leftovers: list[Leftover] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -280,6 +324,8 @@ class Evaluation:
             "declared_total": self.declared_total.to_json(),
             "notes": list(self.notes),
             "grade_bands": [band.to_json() for band in self.grade_bands],
+            "layout": self.layout or self.format,
+            "leftovers": [leftover.to_json() for leftover in self.leftovers],
         }
         if national:
             data["budget_block"] = self.budget_block.to_json() if self.budget_block else None

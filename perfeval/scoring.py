@@ -9,6 +9,7 @@ from .grades import default_bands, grade_for, normalise_grade
 from .model import Evaluation, GradeBand
 
 __all__ = [
+    "RATE_COARSEST",
     "RATE_TOLERANCE",
     "SCORE_TOLERANCE",
     "bands_of",
@@ -18,6 +19,7 @@ __all__ = [
     "grade_of",
     "half_unit",
     "quantize",
+    "rate_tolerance",
     "score_places",
     "score_tolerance",
     "tolerance_of",
@@ -27,6 +29,9 @@ __all__ = [
 SCORE_TOLERANCE = Decimal("0.01")
 #: The least tolerance for rates (fractions): 0.01 percentage point.
 RATE_TOLERANCE = Decimal("0.0001")
+#: The most: half a percentage point. Nobody rounds a rate coarser than whole percents, so a
+#: bare "1" or "0" (a fraction) is judged as "100%" or "0%" would be.
+RATE_COARSEST = Decimal("0.005")
 _CENT = Decimal("0.01")
 
 
@@ -53,6 +58,12 @@ def half_unit(written: Decimal) -> Decimal:
 def tolerance_of(written: Decimal | None, floor: Decimal) -> Decimal:
     """The tolerance a figure is judged at: half a unit of its last digit, at least ``floor``."""
     return floor if written is None else max(half_unit(written), floor)
+
+
+def rate_tolerance(written: Decimal | None) -> Decimal:
+    """The tolerance a written rate (a fraction) is judged at: its own precision, between
+    0.01 and 0.5 percentage point."""
+    return min(tolerance_of(written, RATE_TOLERANCE), RATE_COARSEST)
 
 
 def score_places(evaluation: Evaluation) -> int:

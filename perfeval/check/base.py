@@ -68,13 +68,15 @@ class CheckSettings:
 
     ``{"disabled": ["rule.boilerplate"], "severity": {"deduction.unexplained": "info"},
     "grade_bands": [{"grade": "优秀", "min": 85, "max": 100, "max_inclusive": true}, …],
-    "boilerplate_similarity": 0.9}``
+    "boilerplate_similarity": 0.9, "lax_target_ratio": 3}``
     """
 
     disabled: frozenset[str] = frozenset()
     severity: dict[str, str] = field(default_factory=dict)
     grade_bands: list[GradeBand] = field(default_factory=list)
     boilerplate_similarity: float = 0.9
+    #: A 正向 target the actual exceeds this many times over was set too low (target.lax).
+    lax_target_ratio: Decimal = Decimal(3)
 
     @classmethod
     def load(cls, path: Path | str | None, known: Collection[str]) -> CheckSettings:
@@ -135,16 +137,21 @@ class CheckSettings:
                 for band in bands
             ]
             similarity = float(data.get("boilerplate_similarity", 0.9))
+            lax_ratio = Decimal(str(data.get("lax_target_ratio", 3)))
         except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             raise ParamsError(f"{where}: 等级区间或相似度设置无效（{error}）") from error
         if not 0 < similarity <= 1:
             raise ParamsError(
                 f"{where}: boilerplate_similarity 应在 0 到 1 之间，实为 {similarity}"
             )
-        return cls(frozenset(disabled), dict(severity), grade_bands, similarity)
+        if not lax_ratio.is_finite() or lax_ratio <= 1:
+            raise ParamsError(f"{where}: lax_target_ratio 应为大于 1 的倍数，实为 {lax_ratio}")
+        return cls(frozenset(disabled), dict(severity), grade_bands, similarity, lax_ratio)
 
 
-_SETTINGS_KEYS = frozenset({"disabled", "severity", "grade_bands", "boilerplate_similarity"})
+_SETTINGS_KEYS = frozenset(
+    {"disabled", "severity", "grade_bands", "boilerplate_similarity", "lax_target_ratio"}
+)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ next to an admitted problem, copy-paste slips, and a header that contradicts its
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from difflib import SequenceMatcher
 
@@ -255,6 +256,8 @@ REQUIRED_HEADER = {
     "evaluated_on": "自评时间",
     "grade": "绩效等级",
 }
+#: The national form's header: 项目名称, 主管部门, 实施单位.
+REQUIRED_NATIONAL_HEADER = {"name": "项目名称", "unit": "主管部门", "department": "实施单位"}
 _RECURRING = re.compile(r"(?<!非)经常性项目")
 # "不是/不属于/并非经常性项目" says the opposite.
 _NOT_RECURRING = re.compile(r"(?:不是|不属于|不为|并非|不再是?)[^，,。；;]{0,4}经常性项目")
@@ -274,10 +277,17 @@ def _says_recurring(evaluation: Evaluation) -> str | None:
     return None
 
 
-@CHECKS.add("header.missing", "表头信息缺失", "warning", formats=("district",))
+@CHECKS.add("header.missing", "表头信息缺失", "warning")
 def check_header_missing(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
-    """表头必填项（项目名称、预算单位、预算数、执行数、执行率、年度总目标、自评时间、绩效等级、是否为经常性项目）不应为空。"""
+    """表头必填项不应为空：区级表样为项目名称、预算单位、预算数、执行数、执行率、年度总目标、自评时间、绩效等级、是否为经常性项目；国家表样为项目名称、主管部门、实施单位。"""
     project = evaluation.project
+    if evaluation.format == "national":
+        for attr, label in REQUIRED_NATIONAL_HEADER.items():
+            if getattr(project, attr) is None:
+                yield Finding(
+                    "header.missing", "warning", f"表头“{label}”未填写。", evidence={"field": label}
+                )
+        return
     for attr, label in REQUIRED_HEADER.items():
         if getattr(project, attr) is None:
             yield Finding(
@@ -315,3 +325,50 @@ def check_header_inconsistent(evaluation: Evaluation, context: Context) -> Itera
             evidence={"field": "上年预算完成率", "value": 0, "recurring": True},
             suggestion="填写上年预算实际完成率，或说明上年未安排预算的原因。",
         )
+
+
+# --- what the template left ----------------------------------------------------------------
+
+#: Prompts of the official templates that units leave in place of an answer.
+_PROMPT = re.compile(
+    r"[(（]\s*\d+\s*字以内\s*[)）]|^请(?:填写|简要|说明)|^(?:结合|对照|针对)[^。]{0,20}(?:说明|分析|提出)"
+)
+_NARRATIVE_FIELDS = {
+    "goal": "年度目标",
+    "performance": "目标完成情况",
+    "problems": "存在问题",
+    "measures": "改进措施",
+    "conclusion": "评价结论",
+}
+
+
+@CHECKS.add("template.leftover", "模板遗留行", "info")
+def check_template_leftover(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """单位保留了模板中未使用的行（“指标2”“……”“—”或只有二级指标名称、没有分值和得分）：读取时已跳过，仅作提示。"""
+    if not evaluation.leftovers:
+        return
+    rows = "、".join(f"第{left.row}行“{left.text}”" for left in evaluation.leftovers[:12])
+    more = f"等{len(evaluation.leftovers)}行" if len(evaluation.leftovers) > 12 else ""
+    yield Finding(
+        "template.leftover",
+        "info",
+        f"表中保留了模板的空行{rows}{more}，没有分值和得分，读取时已跳过。",
+        evidence={"rows": [left.row for left in evaluation.leftovers]},
+        suggestion="报送前删除模板中未使用的行。",
+    )
+
+
+@CHECKS.add("text.prompt", "模板提示语未替换", "warning")
+def check_text_prompt(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """目标、完成情况、存在问题、改进措施、评价结论等栏目填写的是模板的提示语（如“……（200字以内）”“结合自评情况，说明……”），而不是单位自己的内容。"""
+    project = evaluation.project
+    for attr, label in _NARRATIVE_FIELDS.items():
+        text = getattr(project, attr)
+        if text and _PROMPT.search(unicodedata.normalize("NFKC", text).strip()):
+            yield Finding(
+                "text.prompt",
+                "warning",
+                f"“{label}”栏填写的是模板的提示语：“{text}”。",
+                evidence={"field": label, "quote": text},
+                suggestion=f"按提示写明项目的{label}。",
+            )

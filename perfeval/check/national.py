@@ -25,7 +25,14 @@ from decimal import Decimal
 from .. import fmt
 from ..findings import Finding
 from ..model import BudgetBlock, Evaluation, Indicator, Measure, json_number
-from ..scoring import SCORE_TOLERANCE, computed_total, differs, quantize
+from ..scoring import (
+    SCORE_TOLERANCE,
+    computed_total,
+    differs,
+    half_unit,
+    quantize,
+    score_tolerance,
+)
 from .base import CheckList, Context
 
 __all__ = [
@@ -188,8 +195,11 @@ def num(value: Decimal | None) -> int | float | None:
 
 
 def _wan(value: Decimal) -> str:
-    """Yuan shown as the form writes it: 4050000 → '405.00万元'."""
-    return f"{fmt.money(value / 10000)}万元"
+    """Yuan shown as the form writes it: 4050000 → '405.00万元', 899740 → '89.974万元'."""
+    wan = value / 10000
+    if wan == wan.quantize(Decimal("0.01")):
+        return f"{fmt.money(wan)}万元"
+    return f"{fmt.plain(wan)}万元"
 
 
 def _compact(text: str | None) -> str:
@@ -200,42 +210,60 @@ def _compact(text: str | None) -> str:
 
 
 def expected_budget_score(block: BudgetBlock) -> tuple[Decimal, Decimal] | None:
-    """(score, rate): 分值 × min(全年执行数 ÷ 全年预算数, 100%), to 2 decimals."""
+    """(score, rate), exact: 分值 × min(全年执行数 ÷ 全年预算数, 100%); the 年初预算数 where
+    the block has no 全年预算数; the 其中 rows' sums where the total row was left at 0."""
     if block.weight is None:
         return None
-    if block.adjusted and block.executed is not None:
-        rate = block.executed / block.adjusted
+    initial, adjusted, executed = block.money()
+    budget = adjusted if adjusted is not None else initial
+    if budget and executed is not None:
+        rate = executed / budget
     elif block.rate is not None:
         rate = block.rate
     else:
         return None
-    return quantize(block.weight * min(rate, Decimal(1))), rate
+    return block.weight * min(rate, Decimal(1)), rate
+
+
+def budget_tolerance(evaluation: Evaluation, block: BudgetBlock) -> Decimal:
+    """A budget score is judged at the form's score precision, and at the precision of the
+    rate it was written from (10 × "86%" may be 8.6 as well as 8.62)."""
+    tolerance = score_tolerance(evaluation)
+    if block.rate is not None and block.weight is not None:
+        tolerance = max(tolerance, block.weight * half_unit(block.rate))
+    return tolerance
 
 
 @CHECKS.add("budget.score", "预算执行得分", "error", formats=NATIONAL, arithmetic=True)
 def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
-    """项目资金的得分应等于分值×执行率，执行率=全年执行数÷全年预算数（不是年初预算数），超过100%按100%计，保留两位小数，相差不超过0.01分视为一致。"""
+    """项目资金的得分应等于分值×执行率，执行率=全年执行数÷全年预算数（不是年初预算数；表中没有全年预算数时按年初预算数；年度资金总额行未填时按其中各行合计），超过100%按100%计；按表中得分的精度判断（至少0.01分）。"""
     block = evaluation.budget_block
     if block is None:
         return
     expected = expected_budget_score(block)
     if expected is None:
         return
-    score, rate = expected
+    exact, rate = expected
+    score = quantize(exact)
+    initial, adjusted, executed = block.money()
+    tolerance = budget_tolerance(evaluation, block)
     evidence = {
         "weight": num(block.weight),
-        "initial": num(block.initial),
-        "adjusted": num(block.adjusted),
-        "executed": num(block.executed),
+        "initial": num(initial),
+        "adjusted": num(adjusted),
+        "executed": num(executed),
         "rate": float(rate),
         "expected": num(score),
         "self_score": num(block.score),
+        "precision": f"得分相差不超过{fmt.plain(tolerance)}分视为一致",
     }
     basis = f"执行率{fmt.rate(rate)}"
-    if block.adjusted and block.executed is not None:
-        basis = (
-            f"全年执行数{_wan(block.executed)}÷全年预算数{_wan(block.adjusted)}={fmt.rate(rate)}"
-        )
+    budget_label = "全年预算数" if adjusted is not None else "年初预算数（表中无全年预算数）"
+    budget = adjusted if adjusted is not None else initial
+    if budget and executed is not None:
+        basis = f"全年执行数{_wan(executed)}÷{budget_label}{_wan(budget)}={fmt.rate(rate)}"
+    if block.total_blank:
+        basis = f"年度资金总额行未填（均为0或空白），按其中各行合计，{basis}"
     capped = "（超过100%按100%计）" if rate > 1 else ""
     if block.score is None:
         yield Finding(
@@ -246,14 +274,16 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
             suggestion=f"预算执行得分应为{fmt.score(score)}分。",
         )
         return
-    if not differs(block.score, score):
+    if not differs(block.score, exact, tolerance):
         return
     note = ""
-    if block.initial and block.executed is not None and block.weight is not None:
-        by_initial = quantize(block.weight * min(block.executed / block.initial, Decimal(1)))
-        if not differs(block.score, by_initial) and differs(by_initial, score):
+    if initial and executed is not None and block.weight is not None and adjusted is not None:
+        by_initial = block.weight * min(executed / initial, Decimal(1))
+        if not differs(block.score, by_initial, tolerance) and differs(
+            by_initial, exact, tolerance
+        ):
             note = "；填报得分与按年初预算数计算的结果一致，而执行率应以全年预算数为分母"
-            evidence["by_initial"] = num(by_initial)
+            evidence["by_initial"] = num(quantize(by_initial))
     yield Finding(
         "budget.score",
         "error",
@@ -261,6 +291,69 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
         f"应得{fmt.score(score)}分（{fmt.score(block.weight)}×{fmt.rate(min(rate, Decimal(1)))}）{note}。",
         evidence=evidence,
         suggestion=f"预算执行得分应为{fmt.score(score)}分，总分相应调整。",
+    )
+
+
+#: The national form's budget points.
+BUDGET_WEIGHT = Decimal(10)
+
+
+@CHECKS.add("budget.weight", "预算执行分值", "warning", formats=NATIONAL)
+def check_budget_weight(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """国家表样中预算执行（项目资金）的分值按惯例为10分；分值不是10分，或与栏目标注的分值不一致时提示核实。"""
+    block = evaluation.budget_block
+    if block is None or block.weight is None:
+        return
+    if block.weight != BUDGET_WEIGHT:
+        yield Finding(
+            "budget.weight",
+            "warning",
+            f"预算执行的分值为{fmt.score(block.weight)}分，不是惯例的{fmt.score(BUDGET_WEIGHT)}分。",
+            evidence={"weight": num(block.weight), "usual": num(BUDGET_WEIGHT)},
+            suggestion="核实预算执行分值的设置依据；无特殊理由的，按10分设置，其他指标分值相应调整。",
+        )
+    if block.points is not None and block.points != block.weight:
+        yield Finding(
+            "budget.weight",
+            "warning",
+            f"“{block.label}”标注{fmt.score(block.points)}分，但分值栏填{fmt.score(block.weight)}分。",
+            evidence={"declared": num(block.points), "weight": num(block.weight)},
+            suggestion="统一栏目标注与分值栏。",
+        )
+
+
+#: An adjusted budget within this share of the amount spent was cut to it.
+TRIMMED_WITHIN = Decimal("0.005")
+
+
+@CHECKS.add("budget.trimmed", "预算调减至执行数", "warning", formats=NATIONAL)
+def check_budget_trimmed(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """全年预算数（调整后预算）调减到与执行数相差不到0.5%，而年初预算数更高：这样的调整使执行率成为100%，应核实调整依据。"""
+    block = evaluation.budget_block
+    if block is None:
+        return
+    initial, adjusted, executed = block.money()
+    if initial is None or adjusted is None or executed is None or adjusted <= 0:
+        return
+    if initial <= adjusted or abs(adjusted - executed) > adjusted * TRIMMED_WITHIN:
+        return
+    yield Finding(
+        "budget.trimmed",
+        "warning",
+        f"年初预算数{_wan(initial)}，全年预算数调减为{_wan(adjusted)}，"
+        + (
+            f"与全年执行数{_wan(executed)}相同"
+            if adjusted == executed
+            else f"与全年执行数{_wan(executed)}仅差{_wan(abs(adjusted - executed))}"
+        )
+        + f"，执行率因此为{fmt.rate(executed / adjusted)}；按年初预算数计为{fmt.rate(executed / initial)}。",
+        evidence={
+            "initial": num(initial),
+            "adjusted": num(adjusted),
+            "executed": num(executed),
+            "rate": float(executed / initial),
+        },
+        suggestion="核实年中调减预算的依据（调整批复）；未按程序调整的，执行率应按年初预算数计算。",
     )
 
 
@@ -403,30 +496,32 @@ def quantity(indicator: Indicator) -> Quantity | None:
 
 
 def expected_score(weight: Decimal, q: Quantity) -> Decimal | None:
-    """The score the 正向/反向 formula gives, to 2 decimals; None when it is undefined."""
+    """The score the 正向/反向 formula gives, exact; None when it is undefined."""
     if not q.short:
         return weight
     if q.direction == _POSITIVE:
         if q.target <= 0 or q.actual < 0:
             return None
-        return quantize(weight * q.actual / q.target)
+        return weight * q.actual / q.target
     if q.actual <= 0 or q.target < 0:
         return None
-    return quantize(weight * q.target / q.actual)
+    return weight * q.target / q.actual
 
 
 @CHECKS.add(
     "indicator.expected_score", "定量指标得分", "warning", formats=NATIONAL, arithmetic=True
 )
 def check_expected_score(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
-    """定量指标的得分应符合计分办法：正向指标（≥）实际值达到目标得满分，否则按分值×实际值÷目标值；反向指标（≤）不超过目标得满分，否则按分值×目标值÷实际值；保留两位小数，相差不超过0.01分视为一致。"""
+    """定量指标的得分应符合计分办法：正向指标（≥）实际值达到目标得满分，否则按分值×实际值÷目标值；反向指标（≤）不超过目标得满分，否则按分值×目标值÷实际值；按表中得分的精度判断（至少0.01分）。"""
+    tolerance = score_tolerance(evaluation)
     for indicator in evaluation.indicators:
         q = quantity(indicator)
         if q is None or indicator.self_score is None or direction_problem(indicator):
             continue
-        expected = expected_score(indicator.weight, q)
-        if expected is None or not differs(indicator.self_score, expected):
+        exact = expected_score(indicator.weight, q)
+        if exact is None or not differs(indicator.self_score, exact, tolerance):
             continue
+        expected = quantize(exact)
         weight = fmt.score(indicator.weight)
         if not q.short:
             how = f"已达到目标，应得满分{fmt.score(expected)}分"
@@ -448,9 +543,34 @@ def check_expected_score(evaluation: Evaluation, context: Context) -> Iterator[F
                 "weight": num(indicator.weight),
                 "expected": num(expected),
                 "self_score": num(indicator.self_score),
+                "precision": f"得分相差不超过{fmt.plain(tolerance)}分视为一致",
             },
             suggestion=f"得分应为{fmt.score(expected)}分（自评{fmt.score(indicator.self_score)}分）；"
             "如另有计分依据，请在偏差原因中说明。",
+        )
+
+
+@CHECKS.add("target.lax", "目标值偏低", "warning", formats=NATIONAL)
+def check_target_lax(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """正向定量指标的实际完成值数倍于年度指标值（默认3倍，可在 params/checks.json 设置 lax_target_ratio），说明目标定得过低、失去约束意义。"""
+    ratio = context.settings.lax_target_ratio
+    for indicator in evaluation.indicators:
+        q = quantity(indicator)
+        if q is None or q.direction != _POSITIVE or q.target <= 0 or q.unit == "%":
+            continue
+        if q.actual < q.target * ratio:
+            continue
+        yield Finding(
+            "target.lax",
+            "warning",
+            f"指标“{indicator.name}”年度指标值“{_text(indicator.target)}”，实际完成"
+            f"“{_text(indicator.actual)}”，是目标的{fmt.plain((q.actual / q.target).quantize(Decimal('0.1')))}倍：目标定得过低。",
+            indicator=indicator.name,
+            evidence={
+                "target": _text(indicator.target),
+                "actual": _text(indicator.actual),
+            },
+            suggestion="核实年度指标值是否依据批复的绩效目标、历史数据或计划标准设定；下一年度按实际能力设定目标。",
         )
 
 
@@ -618,6 +738,106 @@ def check_satisfaction_evidence(evaluation: Evaluation, context: Context) -> Ite
             suggestion="补充问卷调查等满意度测评结果（样本量、满意度比例）；"
             "没有调查依据的，按未达成确定得分。",
         )
+
+
+# --- the goal's figures ---------------------------------------------------------------------
+
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万|元)")
+_TOTAL_WORDS = re.compile(
+    r"(?:共|总计|合计|总额|累计|总共)[^\d。;；]{0,12}?(\d+(?:\.\d+)?)\s*(万元|万|元)"
+)
+_ONLY_FIGURES = re.compile(r"[\d.,，、。;；:：%\s\-—/万元]+")
+
+
+@dataclass(frozen=True)
+class Amount:
+    yuan: Decimal
+    written: str  # as the text writes it, with its unit
+
+    @classmethod
+    def of(cls, number: str, unit: str) -> Amount:
+        scale = Decimal(1) if unit == "元" else Decimal(10000)
+        return cls(Decimal(number) * scale, f"{number}{'万元' if unit == '万' else unit}")
+
+    @property
+    def places(self) -> int:
+        """Decimals written: 89.97万元 → 2."""
+        number = self.written.rstrip("万元")
+        return len(number.partition(".")[2])
+
+    def tolerance(self, places: int) -> Decimal:
+        """Half a unit at ``places`` decimals of the unit written, in yuan (2, 万元 → 50元)."""
+        scale = (
+            Decimal(1)
+            if self.written.endswith("元") and "万" not in self.written
+            else Decimal(10000)
+        )
+        return Decimal(5).scaleb(-places - 1) * scale
+
+
+def goal_amounts(text: str) -> tuple[Amount | None, list[Amount]]:
+    """The total a goal text states (共…万元) and the amounts it lists after 其中."""
+    normal = unicodedata.normalize("NFKC", text)
+    match = _TOTAL_WORDS.search(normal)
+    total = Amount.of(match.group(1), match.group(2)) if match else None
+    at = normal.find("其中")
+    parts = [Amount.of(n, u) for n, u in _AMOUNT.findall(normal[at:])] if at >= 0 else []
+    return total, parts
+
+
+@CHECKS.add("goal.figures", "目标中的金额", "warning", formats=NATIONAL)
+def check_goal_figures(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """年度总体目标（预期目标、实际完成情况）应写明目标与完成情况，不能只填数字；其中列明的金额应与所称总额、与预算数（预期目标）或执行数（实际完成情况）相符，按文字所写的精度判断。"""
+    project = evaluation.project
+    fields = {"预期目标": project.goal, "实际完成情况": project.performance}
+    bare = {label: text for label, text in fields.items() if text and _ONLY_FIGURES.fullmatch(text)}
+    if bare:
+        shown = "，".join(f"{label}“{text}”" for label, text in bare.items())
+        yield Finding(
+            "goal.figures",
+            "warning",
+            f"年度总体目标只填了数字（{shown}），没有写明目标和完成情况。",
+            evidence={"field": "、".join(bare), "text": " / ".join(bare.values())},
+            suggestion="写明项目年度要达到的产出和效果（做什么、做多少、达到什么标准），以及实际完成情况。",
+        )
+    block = evaluation.budget_block
+    initial, adjusted, executed = block.money() if block else (None, None, None)
+    budgets = {
+        "预期目标": [("年初预算数", initial), ("全年预算数", adjusted)],
+        "实际完成情况": [("全年执行数", executed)],
+    }
+    for label, text in fields.items():
+        if not text or label in bare:
+            continue
+        total, parts = goal_amounts(text)
+        if total is not None and len(parts) >= 2:
+            summed = sum((a.yuan for a in parts), Decimal(0))
+            # whole numbers (30万元) claim no coarser precision than the finest figure written
+            tolerance = total.tolerance(max(a.places for a in [total, *parts]))
+            if abs(summed - total.yuan) > tolerance:
+                items = "+".join(a.written for a in parts)
+                yield Finding(
+                    "goal.figures",
+                    "warning",
+                    f"{label}称共{total.written}，但其中列明的金额{items}={_wan(summed)}，与之不符"
+                    f"（相差{_wan(abs(summed - total.yuan))}）。",
+                    evidence={"field": label, "quote": text, "total": num(total.yuan)},
+                    suggestion="核对文字中的金额，使其中各项之和等于所称总额，并与项目资金表一致。",
+                )
+                continue
+        figures = [(name, value) for name, value in budgets[label] if value is not None]
+        stated = total if total is not None else None
+        if stated is None or not figures:
+            continue
+        if all(abs(stated.yuan - value) > stated.tolerance(stated.places) for _, value in figures):
+            against = "、".join(f"{name}{_wan(value)}" for name, value in figures)
+            yield Finding(
+                "goal.figures",
+                "warning",
+                f"{label}称共{stated.written}，与项目资金表的{against}不符。",
+                evidence={"field": label, "quote": text, "total": num(stated.yuan)},
+                suggestion="核对文字中的金额与项目资金表，二者应一致。",
+            )
 
 
 # --- weight structure -----------------------------------------------------------------------

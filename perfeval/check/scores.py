@@ -15,7 +15,13 @@ from .. import fmt
 from ..findings import Finding
 from ..grades import normalise_grade
 from ..model import Evaluation, Indicator, json_number
-from ..scoring import RATE_TOLERANCE, computed_total, differs, grade_of
+from ..scoring import (
+    computed_total,
+    differs,
+    grade_of,
+    rate_tolerance,
+    score_tolerance,
+)
 from . import rules
 from .base import CheckList, Context
 
@@ -230,7 +236,7 @@ def check_total_mismatch(evaluation: Evaluation, context: Context) -> Iterator[F
     scores = [i.self_score for i in evaluation.indicators]
     budget = budget_score(evaluation)
     computed = computed_total(scores) + budget
-    if not differs(declared, computed):
+    if not differs(declared, computed, score_tolerance(evaluation)):
         return
     gap = declared - computed
     blanks = [i for i in evaluation.indicators if i.self_score is None]
@@ -310,6 +316,17 @@ def check_grade_mismatch(evaluation: Evaluation, context: Context) -> Iterator[F
 # --- budget -----------------------------------------------------------------------
 
 
+def _places(value: Decimal, shift: int = 0) -> int:
+    """How many decimals ``value`` was written with, as a percentage when ``shift`` is 2."""
+    exponent = value.as_tuple().exponent
+    return max(-exponent - shift, 0) if isinstance(exponent, int) else 0
+
+
+def _rate_as_written(rate: Decimal) -> str:
+    """A declared rate as the form wrote it: 0.86 → 86%, 0.8620 → 86.20%."""
+    return f"{(rate * 100).quantize(Decimal(1).scaleb(-_places(rate, 2)))}%"
+
+
 @CHECKS.add("budget.rate", "预算执行率", "error", arithmetic=True)
 def check_budget_rate(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
     """填报的预算执行率应等于执行数÷预算数（误差0.01个百分点）；执行数不应超过预算数。"""
@@ -317,20 +334,26 @@ def check_budget_rate(evaluation: Evaluation, context: Context) -> Iterator[Find
     budget, executed, declared = project.budget, project.executed, project.execution_rate
     if evaluation.budget_block is not None:
         block = evaluation.budget_block
-        budget, executed, declared = block.adjusted, block.executed, block.rate
+        initial, adjusted, executed = block.money()
+        budget = adjusted if adjusted is not None else initial
+        declared = block.rate
     if budget is None or executed is None or budget == 0:
         return
     rate = executed / budget
-    if declared is not None and differs(rate, declared, RATE_TOLERANCE):
+    tolerance = rate_tolerance(declared)
+    if declared is not None and differs(declared, rate, tolerance):
         yield Finding(
             "budget.rate",
             "error",
-            f"预算执行率填报为{fmt.rate(declared)}，但执行数{fmt.money(executed)}元÷预算数{fmt.money(budget)}元={fmt.rate(rate)}。",
+            f"预算执行率填报为{_rate_as_written(declared)}，但执行数{fmt.money(executed)}元÷"
+            f"预算数{fmt.money(budget)}元={fmt.rate(rate)}（按填报精度判断，容差"
+            f"{fmt.plain(tolerance * 100)}个百分点）。",
             evidence={
                 "declared": num(declared),
                 "budget": num(budget),
                 "executed": num(executed),
                 "computed": float(rate),
+                "precision": f"执行率按填报的{_places(declared, 2)}位小数（百分数）判断",
             },
             suggestion=f"预算执行率应为{fmt.rate(rate)}。",
         )
@@ -410,13 +433,20 @@ def _rate_indicator(indicator: Indicator) -> bool:
 
 @CHECKS.add("rule.auto_score", "按规则可算得分", "error", arithmetic=True)
 def check_rule_auto_score(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
-    """评分规则可由表中数据直接计算时（至少是预算执行率分档），自评分应落在规则允许的范围内。"""
+    """评分规则可由表中数据直接计算时（至少是预算执行率分档），自评分应落在规则允许的范围内；执行率按表中执行数÷预算数计算，不只看填报的执行率。"""
     project = evaluation.project
-    rate = project.execution_rate
-    if rate is None and project.budget and project.executed is not None:
+    declared = project.execution_rate
+    rate = declared
+    if project.budget and project.executed is not None:
         rate = project.executed / project.budget
     if rate is None:
         return
+    misstated = declared is not None and differs(declared, rate, rate_tolerance(declared))
+    basis = (
+        f"填报预算执行率{_rate_as_written(declared)}，但执行数÷预算数为{fmt.rate(rate)}"
+        if misstated and declared is not None
+        else f"预算执行率为{fmt.rate(rate)}"
+    )
     for indicator in evaluation.indicators:
         if indicator.self_score is None or not _rate_indicator(indicator):
             continue
@@ -434,10 +464,11 @@ def check_rule_auto_score(evaluation: Evaluation, context: Context) -> Iterator[
         yield Finding(
             "rule.auto_score",
             "error",
-            f"预算执行率为{fmt.rate(rate)}，按“{indicator.name}”的评分规则应得{span}分，自评{fmt.score(indicator.self_score)}分。",
+            f"{basis}，按“{indicator.name}”的评分规则应得{span}分，自评{fmt.score(indicator.self_score)}分。",
             indicator=indicator.name,
             evidence={
                 "rate": float(rate),
+                "declared": num(declared) if misstated else None,
                 "allowed": [num(low), num(high)],
                 "self_score": num(indicator.self_score),
             },

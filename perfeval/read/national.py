@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from ..model import (
     DeclaredTotal,
     Evaluation,
     Indicator,
+    Leftover,
     Measure,
     Project,
     Source,
@@ -73,35 +74,62 @@ HEADER_FIELDS: dict[str, tuple[str, ...]] = {
     "grade": ("自评等级", "绩效等级"),
 }
 
-#: The 项目资金 block's columns: attribute → headings.
+#: The 项目资金 / 预算执行情况 block's columns: attribute → headings, the usual first.
+#: The headings of a block without 全年预算数 (北京 2016) name only initial and executed.
 BUDGET_COLUMNS: dict[str, tuple[str, ...]] = {
-    "initial": ("年初预算数",),
-    "adjusted": ("全年预算数", "调整后预算数"),
-    "executed": ("全年执行数", "执行数"),
-    "weight": ("分值",),
+    "initial": ("年初预算数", "年初预算", "年初批复数"),
+    "adjusted": ("全年预算数", "调整后预算数", "调整后预算", "全年预算"),
+    "executed": ("全年执行数", "预算执行数", "全年实际执行数", "实际执行数", "执行数"),
+    "weight": ("分值", "权重"),
     "rate": ("执行率", "预算执行率"),
     "score": ("得分",),
 }
+#: The block's own label, left of its figures: 项目资金（万元）, 预算执行情况（10分）, …
+BUDGET_BLOCK_LABELS = ("项目资金", "预算执行情况", "资金执行情况", "年度预算数")
 
 #: The indicator table's columns: attribute → headings (matched after NFKC, units removed).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "category": ("一级指标",),
     "level2": ("二级指标",),
     "name": ("三级指标",),
-    "target": ("年度指标值", "指标值", "年度目标值", "目标值"),
-    "actual": ("实际完成值", "全年实际完成值", "实际值", "全年实际值"),
-    "weight": ("分值", "权重"),
-    "self_score": ("得分", "自评得分"),
+    "target": ("年度指标值", "调整指标值", "指标值", "全年指标值", "年度目标值", "目标值"),
+    "actual": (
+        "实际完成值",
+        "全年实际完成值",
+        "全年完成值",
+        "完成值",
+        "实际值",
+        "全年实际值",
+    ),
+    "weight": ("分值", "权重", "指标权重", "参考分值", "标准分值"),
+    "self_score": ("得分", "自评得分", "指标得分"),
     "deviation_reason": (
         "偏差原因分析及改进措施",
         "偏差原因分析",
         "偏差原因",
         "偏差原因及改进措施",
+        "未完成原因分析",
+        "未完成原因",
     ),
+    # 四川 and 重庆 split the target: 指标性质 (=, ≥, ≤) | 指标值 | 度量单位.
+    "operator": ("指标性质",),
+    "unit": ("度量单位", "计量单位"),
+    "target_initial": ("年初指标值",),
+    "factor": ("得分系数",),
+    "core": ("是否核心指标",),
 }
 REQUIRED_COLUMNS = ("name", "weight", "self_score")
 TOTAL_LABELS = frozenset({"总分", "合计", "总计", "合计得分"})
-GOAL_LABELS = frozenset({"年度总体目标", "总体目标", "年度目标"})
+GOAL_LABELS = frozenset({"年度总体目标", "总体目标", "年度目标", "项目年度目标", "年度绩效目标"})
+#: The goal block's two headings: what was planned, and what was done.
+GOAL_HEADINGS = ("预期目标", "项目年度目标", "年度目标")
+GOAL_ACTUAL = ("实际完成情况", "全年实际完成情况", "年度目标完成情况", "目标完成情况")
+#: Labels of the text fields below the table (provincial variants): attribute → labels.
+FOOTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "conclusion": ("评价结论", "自评结论"),
+    "problems": ("存在问题", "主要问题"),
+    "measures": ("改进措施", "改进意见"),
+}
 
 #: A 年度资金总额 figure above this, under a 万元 heading, is taken to be in yuan.
 YUAN_THRESHOLD = Decimal(100000)
@@ -109,7 +137,21 @@ YUAN_THRESHOLD = Decimal(100000)
 _LABELS = {label: attr for attr, labels in HEADER_FIELDS.items() for label in labels}
 _SCALE = {"万元": Decimal(10000), "元": Decimal(1)}
 _YEAR = re.compile(r"(\d{4})\s*年")
-_TEMPLATE_PREFIX = re.compile(r"^指标\s*\d+\s*[:：]\s*")
+# "指标1：工程完工率", "指标1工程完工率": the template's numbering before a real name.
+_TEMPLATE_PREFIX = re.compile(r"^指标\s*\d+\s*[:：.、]?\s*(?=[^\d\s.、:：])")
+# A cell that is only the template's placeholder: 指标2, 指标N, ……, —.
+_PLACEHOLDER = re.compile(r"^(?:指标\s*(?:\d+|[Nn]|[一二三四五六七八九十]+)?|[…\.。·—\-－_/、]+)$")
+_OPERATOR_WORDS = {
+    "=": "=",
+    "＝": "=",
+    "≥": "≥",
+    ">=": "≥",
+    "≤": "≤",
+    "<=": "≤",
+    ">": ">",
+    "<": "<",
+}
+_OPERATOR_WORDS.update({"大于等于": "≥", "小于等于": "≤", "等于": "=", "大于": ">", "小于": "<"})
 _BREAKDOWN_PREFIX = re.compile(r"^其中\s*[:：]?\s*")
 
 
@@ -126,8 +168,8 @@ def _key(value: object) -> str:
 
 
 def _indicator_header(sheet: Sheet) -> int | None:
-    """The row naming 三级指标 and a target or actual column (1-based), if any."""
-    targets = set(COLUMNS["target"]) | set(COLUMNS["actual"])
+    """The row naming 三级指标 and a target, actual or score-factor column (1-based), if any."""
+    targets = set(COLUMNS["target"]) | set(COLUMNS["actual"]) | set(COLUMNS["factor"])
     for number, row in enumerate(sheet.rows, start=1):
         keys = {_key(cell.value) for cell in row}
         if "三级指标" in keys and keys & targets:
@@ -211,12 +253,18 @@ class _Columns:
 
 
 def _find_columns(row: list[Cell], wanted: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """attribute → column (1-based): the first synonym present wins, each column used once."""
     keys = [_key(cell.value) for cell in row]
     columns: dict[str, int] = {}
+    used: set[int] = set()
     for attr, labels in wanted.items():
-        for column, key in enumerate(keys, start=1):
-            if key in labels and column not in columns.values():
+        for label in labels:
+            column = next(
+                (c for c, key in enumerate(keys, start=1) if key == label and c not in used), None
+            )
+            if column is not None:
                 columns[attr] = column
+                used.add(column)
                 break
     return columns
 
@@ -247,6 +295,7 @@ class _Reader(SheetReader):
         super().__init__(sheet, table.columns, COLUMNS)
         self.table = table
         self.notes: list[str] = []
+        self.leftovers: list[Leftover] = []
 
     def row(self, number: int) -> list[Cell]:
         return self.sheet.rows[number - 1]
@@ -261,13 +310,16 @@ class _Reader(SheetReader):
             end = goal_row if goal_row is not None and goal_row > budget_head else self.table.row
             block = self.budget_block(budget_head, end)
         if goal_row is not None:
-            project.goal, project.performance = self.goal(goal_row)
+            goal_end = budget_head if budget_head is not None and budget_head > goal_row else None
+            project.goal, project.performance = self.goal(goal_row, goal_end or self.table.row)
         if block is not None:
-            project.budget = block.adjusted
-            project.executed = block.executed
+            _, project.budget, project.executed = block.money()
             project.execution_rate = block.rate
         indicators, total, total_row = self.indicators()
-        form_notes = self.sheet.texts_below(total_row)
+        footer = self.footer(total_row)
+        for attr, value in footer.items():
+            setattr(project, attr, value)
+        form_notes = [] if footer else self.sheet.texts_below(total_row)
         return Evaluation(
             source=Source(self.sheet.path, self.sheet.name),
             project=project,
@@ -279,7 +331,28 @@ class _Reader(SheetReader):
             grade_bands=parse_grade_bands(" ".join(form_notes)),
             format="national",
             budget_block=block,
+            layout=self.layout(block),
+            leftovers=self.leftovers,
         )
+
+    def layout(self, block: BudgetBlock | None) -> str:
+        """Which member of the family this is (docs/forms.md describes each)."""
+        columns = self.table.columns
+        categories = {
+            _key(self.sheet.cell(r, columns["category"]).value)
+            for r in range(self.table.row + 1, len(self.sheet.rows) + 1)
+            if "category" in columns
+        }
+        if "factor" in columns or "core" in columns:
+            return "national-chongqing"
+        weight_label = _key(self.sheet.cell(self.table.row, columns["weight"]).value)
+        if weight_label == "参考分值" or any(c.startswith("项目决策") for c in categories):
+            return "national-yinchuan"
+        if "operator" in columns or (block is not None and block.label.startswith("预算执行情况")):
+            return "national-sichuan"
+        if block is not None and block.adjusted is None and block.initial is not None:
+            return "national-initial-budget"
+        return "national"
 
     # --- header ------------------------------------------------------------------
 
@@ -322,9 +395,11 @@ class _Reader(SheetReader):
     # --- the 项目资金 block ---------------------------------------------------------
 
     def budget_heading(self) -> int | None:
+        """The row of the block's column headings: an executed column and a budget column."""
+        budgets = set(BUDGET_COLUMNS["adjusted"]) | set(BUDGET_COLUMNS["initial"])
         for number in range(1, self.table.row):
             keys = {_key(cell.value) for cell in self.row(number)}
-            if keys & set(BUDGET_COLUMNS["adjusted"]) and keys & set(BUDGET_COLUMNS["executed"]):
+            if keys & set(BUDGET_COLUMNS["executed"]) and keys & budgets:
                 return number
         return None
 
@@ -342,7 +417,9 @@ class _Reader(SheetReader):
                 if not isinstance(cell.value, str):
                     continue
                 key, unit = strip_units(label_key(cell.value))
-                if unit in _SCALE and (key.startswith("项目资金") or key in _BUDGET_HEADINGS):
+                if unit in _SCALE and (
+                    key.startswith(BUDGET_BLOCK_LABELS) or key in _BUDGET_HEADINGS
+                ):
                     return _SCALE[unit]
         return _SCALE["万元"]
 
@@ -395,16 +472,27 @@ class _Reader(SheetReader):
             rate=total.get("rate"),
             score=total.get("score"),
             breakdown=breakdown,
+            label=self.block_label(heading),
+            points=split_category(self.block_label(heading))[1],
             heading_unit=heading_unit,
             unit=next(unit for unit, factor in _SCALE.items() if factor == scale),
         )
+
+    def block_label(self, heading: int) -> str:
+        """项目资金（万元）, 预算执行情况（10分）…: on the heading row or the one above."""
+        for number in range(max(heading - 1, 1), heading + 1):
+            for cell in self.row(number):
+                text = fold_text(cell.value) if isinstance(cell.value, str) else None
+                if text and _key(text).startswith(BUDGET_BLOCK_LABELS):
+                    return unicodedata.normalize("NFKC", text)
+        return "项目资金"
 
     def budget_label(self, row: list[Cell], first: int) -> str | None:
         """The row's label: the texts left of the figures, less the 项目资金 heading."""
         parts: list[str] = []
         for cell in row[: first - 1]:
             text = fold_text(cell.value) if isinstance(cell.value, str) else None
-            if text and not _key(text).startswith("项目资金") and text not in parts:
+            if text and not _key(text).startswith(BUDGET_BLOCK_LABELS) and text not in parts:
                 parts.append(text)
         return "".join(parts) or None
 
@@ -430,12 +518,13 @@ class _Reader(SheetReader):
 
     # --- 年度总体目标 -----------------------------------------------------------------
 
-    def goal(self, label_row: int) -> tuple[str | None, str | None]:
-        """预期目标 and 实际完成情况: the texts under their headings, or right of the label."""
+    def goal(self, label_row: int, end: int) -> tuple[str | None, str | None]:
+        """预期目标 and 实际完成情况: the texts under their headings (on the label's row or
+        the next), down to ``end``; else the texts right of the label."""
         heading: int | None = None
-        for number in range(label_row, min(label_row + 2, self.table.row)):
+        for number in range(label_row, min(label_row + 2, end)):
             keys = [_key(cell.value) for cell in self.row(number)]
-            if "预期目标" in keys:
+            if any(k in GOAL_HEADINGS for k in keys):
                 heading = number
                 break
         if heading is None:
@@ -443,19 +532,34 @@ class _Reader(SheetReader):
             texts = self.texts(row, 1, len(row), skip=GOAL_LABELS)
             return (texts[0] if texts else None), (texts[1] if len(texts) > 1 else None)
         keys = [_key(cell.value) for cell in self.row(heading)]
-        goal_column = keys.index("预期目标") + 1
+        goal_column = next(i + 1 for i, k in enumerate(keys) if k in GOAL_HEADINGS)
         actual_column = next(
-            (i + 1 for i, k in enumerate(keys) if k in ("实际完成情况", "全年实际完成情况")), None
+            (i + 1 for i, k in enumerate(keys) if k in GOAL_ACTUAL and i + 1 > goal_column), None
         )
+        skip = GOAL_LABELS | frozenset(GOAL_HEADINGS) | frozenset(GOAL_ACTUAL)
         goal_parts: list[str] = []
         actual_parts: list[str] = []
-        for number in range(heading + 1, self.table.row):
+        for number in range(heading + 1, end):
             row = self.row(number)
             right = actual_column or len(row) + 1
-            goal_parts += self.texts(row, goal_column, right - 1, skip=GOAL_LABELS)
+            goal_parts += self.texts(row, goal_column, right - 1, skip=skip)
             if actual_column:
-                actual_parts += self.texts(row, actual_column, len(row), skip=GOAL_LABELS)
+                actual_parts += self.texts(row, actual_column, len(row), skip=skip)
         return _join(goal_parts), _join(actual_parts)
+
+    def footer(self, total_row: int) -> dict[str, str | None]:
+        """评价结论 / 存在问题 / 改进措施 below the table, where the form has them."""
+        labels = {label: attr for attr, names in FOOTER_FIELDS.items() for label in names}
+        found: dict[str, str | None] = {}
+        for number in range(total_row + 1, len(self.sheet.rows) + 1):
+            row = self.row(number)
+            for column, cell in enumerate(row, start=1):
+                attr = labels.get(_key(cell.value)) if isinstance(cell.value, str) else None
+                if attr is None or attr in found:
+                    continue
+                value, _ = self.value_right_of(row, column, cell, lambda c: False)
+                found[attr] = fold_text(value.value) if value.value is not None else None
+        return found
 
     @staticmethod
     def texts(row: list[Cell], left: int, right: int, skip: frozenset[str]) -> list[str]:
@@ -492,6 +596,9 @@ class _Reader(SheetReader):
                 level2 = _compact_label(cells["level2"].value)
             name = _indicator_name(cells["name"].value)
             weight = self.number(cells["weight"], number, "weight")
+            score = self.number(cells["self_score"], number, "self_score")
+            if weight is None and score is None and self.leftover(number, name, cells):
+                continue
             if name is None:
                 if weight is not None:
                     raise self.error("有分值但三级指标为空", number, columns["name"], "三级指标")
@@ -502,13 +609,13 @@ class _Reader(SheetReader):
                 Indicator(
                     name=name,
                     weight=weight,
-                    self_score=self.number(cells["self_score"], number, "self_score"),
+                    self_score=score,
                     category=category,
                     category_points=points,
                     row=number,
                     level2=level2,
-                    target=self.measure(cells.get("target")),
-                    actual=self.measure(cells.get("actual")),
+                    target=self.target(cells),
+                    actual=self.measure(cells.get("actual"), cells.get("unit")),
                     deviation_reason=_reason(cells.get("deviation_reason")),
                 )
             )
@@ -527,11 +634,53 @@ class _Reader(SheetReader):
     def is_total_row(self, number: int) -> bool:
         return any(_key(cell.value) in TOTAL_LABELS for cell in self.row(number))
 
+    def leftover(self, number: int, name: str | None, cells: dict[str, Cell]) -> bool:
+        """Whether an unscored row is only what the template left: a placeholder name
+        (指标2, 指标N, ……, —) or none at all, and no target or actual. Noted, not read."""
+        if name is not None and not _PLACEHOLDER.match(label_key(name)):
+            return False
+        filled = [
+            attr
+            for attr in ("target", "actual")
+            if attr in cells and label_key(cells[attr].value) not in BLANK_MARKS
+        ]
+        if filled:
+            return False
+        texts = [
+            t
+            for attr in ("category", "level2", "name")
+            if attr in cells and (t := fold_text(cells[attr].value))
+        ]
+        if texts:  # a wholly blank row is no leftover worth a word
+            self.leftovers.append(Leftover(number, " ".join(dict.fromkeys(texts))))
+        return True
+
+    def target(self, cells: dict[str, Cell]) -> Measure | None:
+        """年度指标值, with the operator from 指标性质 and the unit from 度量单位 where split."""
+        measure = self.measure(cells.get("target"), cells.get("unit"))
+        operator_cell = cells.get("operator")
+        if measure is None or operator_cell is None or measure.operator is not None:
+            return measure
+        operator = _OPERATOR_WORDS.get(label_key(operator_cell.value))
+        if operator is None:
+            return measure
+        return replace(measure, text=f"{operator}{measure.text}", operator=operator)
+
     @staticmethod
-    def measure(cell: Cell | None) -> Measure | None:
+    def measure(cell: Cell | None, unit_cell: Cell | None = None) -> Measure | None:
+        """A target or actual; a unit written in its own column (度量单位) joins it."""
         if cell is None:
             return None
-        return parse_measure(cell.value, cell.percent)
+        measure = parse_measure(cell.value, cell.percent)
+        unit = fold_text(unit_cell.value) if unit_cell is not None else None
+        if measure is None or unit is None or label_key(unit) in BLANK_MARKS:
+            return measure
+        unit = unicodedata.normalize("NFKC", unit).strip()
+        if unit == "百分比":
+            unit = "%"
+        if measure.number is None or measure.unit is not None:
+            return measure
+        return replace(measure, text=f"{measure.text}{unit}", unit=unit)
 
 
 _BUDGET_HEADINGS = frozenset(label for labels in BUDGET_COLUMNS.values() for label in labels)
@@ -558,11 +707,15 @@ def _indicator_name(value: object) -> str | None:
     return text
 
 
+#: What units write in 偏差原因 to say there is none ("0" is a template's default).
+_NO_REASON = frozenset({"0", "无偏差", "未偏差", "无差异"})
+
+
 def _reason(cell: Cell | None) -> str | None:
     """偏差原因: free text; "无", "—" and the like mean none."""
     if cell is None:
         return None
     text = fold_text(cell.value)
-    if text is None or label_key(text) in BLANK_MARKS:
+    if text is None or label_key(text) in BLANK_MARKS | _NO_REASON:
         return None
     return text

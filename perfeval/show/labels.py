@@ -81,6 +81,10 @@ EVIDENCE: dict[str, tuple[str, str]] = {
 _CHECK_KINDS: dict[tuple[str, str], tuple[str, str]] = {
     ("budget.rate", "declared"): ("填报执行率", "rate"),
     ("budget.rate", "computed"): ("执行数÷预算数", "rate"),
+    ("rule.auto_score", "declared"): ("填报执行率", "rate"),
+    ("goal.figures", "total"): ("所称总额", "money"),
+    ("template.leftover", "rows"): ("原表行号", "text"),
+    ("budget.trimmed", "rate"): ("按年初预算数计算的执行率", "rate"),
     ("budget.breakdown", "total"): ("年度资金总额", "money"),
     ("budget.breakdown", "computed"): ("其中各项合计", "money"),
     ("category.subtotal", "declared"): ("标注分值", "score"),
