@@ -91,6 +91,10 @@ VARIANTS: dict[str, tuple[str, Variant]] = {
         _indicator("长效管理机制健全性", remark=None),
     ),
     "header.missing": ("自评时间 left blank", _project(evaluated_on=None)),
+    "text.prompt": (
+        "主要问题 left as the template's prompt",
+        _project(problems="结合自评情况，分析存在的问题及原因。（200字以内）"),
+    ),
 }
 
 
@@ -151,6 +155,35 @@ NATIONAL_VARIANTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "satisfaction.evidence": (
         "老年人助餐服务满意度 claimed from 未收到投诉",
         (("\t93.6%\t10", "\t未收到投诉\t10"),),
+    ),
+    "budget.weight": (
+        "预算执行 worth 20 points",
+        (("\t10\t97.00%\t9.70", "\t20\t97.00%\t19.40"),),
+    ),
+    "budget.trimmed": (
+        "全年预算数 cut to the 291.00 spent",
+        (
+            (
+                "\t320.00\t300.00\t291.00\t10\t97.00%\t9.70",
+                "\t320.00\t291.00\t291.00\t10\t100.00%\t10",
+            ),
+            ("\t300.00\t280.00\t271.00", "\t300.00\t271.00\t271.00"),
+        ),
+    ),
+    "target.lax": (
+        "新建社区助餐点数量 planned 6, done 20",
+        (("\t6个\t5个\t15\t12.5\t", "\t6个\t20个\t15\t15\t"),),
+    ),
+    "goal.figures": (
+        "预期目标 and 实际完成情况 written as bare amounts",
+        (
+            ("全年提供助餐服务不少于36万人次，新建社区助餐点6个，老年人满意度达到90%以上。", "320"),
+            ("全年提供助餐服务38.6万人次，新建社区助餐点5个，问卷调查满意度93.6%。", "291"),
+        ),
+    ),
+    "template.leftover": (
+        "the template's row 指标2 left under 数量指标",
+        (("\t\t\t新建社区助餐点数量", "\t\t\t指标2\n\t\t\t新建社区助餐点数量"),),
     ),
     "weights.structure": (
         "社区助餐长效运营机制 filed under 产出指标 (产出 80, 效益 0)",

@@ -130,6 +130,7 @@ class Indicator:
     target: Measure | None = None
     actual: Measure | None = None
     deviation_reason: str | None = None
+    factor: Decimal | None = None  # 得分系数 (重庆): the score is factor × weight
 
     def to_json(self, national: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -147,6 +148,8 @@ class Indicator:
             data["target"] = self.target.to_json() if self.target else None
             data["actual"] = self.actual.to_json() if self.actual else None
             data["deviation_reason"] = self.deviation_reason
+            if self.factor is not None:
+                data["factor"] = json_number(self.factor)
         return data
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from .grades import default_bands, grade_for, normalise_grade
 from .model import Evaluation, GradeBand
 
 __all__ = [
-    "RATE_COARSEST",
     "RATE_TOLERANCE",
     "SCORE_TOLERANCE",
     "bands_of",
@@ -18,20 +17,17 @@ __all__ = [
     "differs",
     "grade_of",
     "half_unit",
+    "places",
     "quantize",
-    "rate_tolerance",
+    "rate_places",
     "score_places",
-    "score_tolerance",
-    "tolerance_of",
+    "stands_for",
 ]
 
 #: The least tolerance for scores and totals: one hundredth of a point.
 SCORE_TOLERANCE = Decimal("0.01")
 #: The least tolerance for rates (fractions): 0.01 percentage point.
 RATE_TOLERANCE = Decimal("0.0001")
-#: The most: half a percentage point. Nobody rounds a rate coarser than whole percents, so a
-#: bare "1" or "0" (a fraction) is judged as "100%" or "0%" would be.
-RATE_COARSEST = Decimal("0.005")
 _CENT = Decimal("0.01")
 
 
@@ -49,21 +45,34 @@ def differs(written: Decimal, exact: Decimal, tolerance: Decimal = SCORE_TOLERAN
     return abs(written - exact) > tolerance
 
 
-def half_unit(written: Decimal) -> Decimal:
-    """Half a unit of the last digit a figure was written with: 86% (0.86) → 0.005, 9.7 → 0.05."""
+def places(written: Decimal) -> int:
+    """How many decimals a figure was written with: 86% (0.86) → 2, 9.7 → 1, 100 → 0."""
     exponent = written.as_tuple().exponent
-    return Decimal(5).scaleb(exponent - 1) if isinstance(exponent, int) else Decimal(0)
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
-def tolerance_of(written: Decimal | None, floor: Decimal) -> Decimal:
-    """The tolerance a figure is judged at: half a unit of its last digit, at least ``floor``."""
-    return floor if written is None else max(half_unit(written), floor)
+def half_unit(decimals: int) -> Decimal:
+    """Half a unit of the last of ``decimals`` digits: 2 → 0.005."""
+    return Decimal(5).scaleb(-decimals - 1)
 
 
-def rate_tolerance(written: Decimal | None) -> Decimal:
-    """The tolerance a written rate (a fraction) is judged at: its own precision, between
-    0.01 and 0.5 percentage point."""
-    return min(tolerance_of(written, RATE_TOLERANCE), RATE_COARSEST)
+def stands_for(written: Decimal, exact: Decimal, decimals: int, floor: Decimal) -> bool:
+    """Whether a written figure is right at the precision it is written in.
+
+    It is when it is within half a unit of its last digit (``decimals``) of the exact
+    value — never less than ``floor`` — or when it is the exact value cut (not rounded)
+    to those digits, as units' sheets often show it: 0.958 for 27.8 ÷ 29 = 0.95862,
+    1.9 for 1.946 on a form that scores to one decimal.
+    """
+    if not differs(written, exact, max(half_unit(decimals), floor)):
+        return True
+    return exact.quantize(Decimal(1).scaleb(-decimals), ROUND_DOWN) == written
+
+
+def rate_places(written: Decimal) -> int:
+    """The decimals a written rate (a fraction) is judged at: its own, but no coarser than
+    whole percents, so a bare "1" or "0" counts as "100%" or "0%"."""
+    return max(places(written), 2)
 
 
 def score_places(evaluation: Evaluation) -> int:
@@ -76,14 +85,8 @@ def score_places(evaluation: Evaluation) -> int:
     written.append(evaluation.declared_total.self_score)
     if evaluation.budget_block is not None:
         written.append(evaluation.budget_block.score)
-    places = [-e for v in written if v is not None and isinstance(e := v.as_tuple().exponent, int)]
-    finest = max((p for p in places if p > 0), default=2)
-    return finest
-
-
-def score_tolerance(evaluation: Evaluation) -> Decimal:
-    """The tolerance for this form's scores and totals: half a unit at ``score_places``."""
-    return max(Decimal(5).scaleb(-score_places(evaluation) - 1), SCORE_TOLERANCE)
+    finest = max((places(v) for v in written if v is not None), default=0)
+    return finest or 2
 
 
 def computed_total(scores: Iterable[Decimal | None]) -> Decimal:

@@ -8,6 +8,7 @@ fails ``test_every_check_has_cases``.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -34,7 +35,7 @@ from perfeval.check.base import CheckSettings
 from perfeval.check.catalogue import catalogue, read_settings, run_checks
 from perfeval.exceptions import ParamsError
 from perfeval.findings import SEVERITIES, Finding
-from perfeval.model import Evaluation, GradeBand
+from perfeval.model import Evaluation, GradeBand, Leftover
 from perfeval.read.forms import read_form
 from perfeval.review.build import load_settings
 
@@ -817,8 +818,8 @@ CASES += [
     ),
     Case(
         "indicator.expected_score",
-        "4.18 for 5 × 5 ÷ 6 = 4.17, within a rounding step",
-        lambda: nf.with_indicator(N(), MEALS, score="4.18"),
+        "4.16 for 5 × 5 ÷ 6 = 4.1667, cut to two decimals",
+        lambda: nf.with_indicator(N(), MEALS, score="4.16"),
         [],
     ),
     # indicator.tier
@@ -897,6 +898,73 @@ def test_every_check_has_cases() -> None:
     assert {case.check for case in CASES if case.expected} == ids, "a check without a trigger"
     assert {case.check for case in CASES if not case.expected} == ids, "a check without a miss"
     assert len({case.id for case in CASES}) == len(CASES)
+
+
+def _left(evaluation: Evaluation) -> Evaluation:
+    changed = copy.deepcopy(evaluation)
+    changed.leftovers = [Leftover(20, "指标2"), Leftover(21, "……")]
+    return changed
+
+
+CASES += [
+    # budget.weight
+    Case(
+        "budget.weight",
+        "预算执行 worth 20 points",
+        lambda: nf.with_budget(N(), TOTAL_ROW, weight="20", score="19.40"),
+        [("warning", None)],
+    ),
+    Case("budget.weight", "预算执行 worth 10 points", N, []),
+    # budget.trimmed
+    Case(
+        "budget.trimmed",
+        "全年预算数 cut from 320 to the 291 spent",
+        lambda: nf.with_budget(
+            nf.with_budget(N(), TOTAL_ROW, adjusted="291.00", rate="100.00%", score="10"),
+            "其中：当年财政拨款",
+            adjusted="271.00",
+        ),
+        [("warning", None)],
+    ),
+    Case("budget.trimmed", "全年预算数 300, 291 spent", N, []),
+    # target.lax
+    Case(
+        "target.lax",
+        "6 planned, 150 done",
+        lambda: nf.with_indicator(N(), MEALS, target="6个", actual="150个", score="5"),
+        [("warning", MEALS)],
+    ),
+    Case(
+        "target.lax",
+        "6 planned, 17 done (under three times)",
+        lambda: nf.with_indicator(N(), MEALS, target="6个", actual="17个", score="5"),
+        [],
+    ),
+    # goal.figures
+    Case(
+        "goal.figures",
+        "goals written as bare amounts",
+        lambda: replace(N(), goal="320", performance="291"),
+        [("warning", None)],
+    ),
+    Case(
+        "goal.figures",
+        "amounts that add up",
+        lambda: replace(N(), goal="共申请资金320万元。其中：补贴300万元，结转20万元。"),
+        [],
+    ),
+    # template.leftover
+    Case("template.leftover", "rows 指标2 and …… left", lambda: _left(F()), [("info", None)]),
+    Case("template.leftover", "no template rows", F, []),
+    # text.prompt
+    Case(
+        "text.prompt",
+        "the template's prompt as 主要问题",
+        lambda: with_project(F(), problems="结合自评情况，分析存在的问题及原因。（200字以内）"),
+        [("warning", None)],
+    ),
+    Case("text.prompt", "the unit's own words", F, []),
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

@@ -24,12 +24,15 @@ TOP_KEYS = {
     "declared_total",
     "notes",
     "grade_bands",
+    "layout",
+    "leftovers",
     # documented as extra: the layout and the stable key of the evaluation
     "format",
     "key",
 }
 SOURCE_KEYS = {"path", "sheet"}
 PROJECT_KEYS = {
+    "conclusion",
     "name",
     "unit",
     "department",

@@ -375,7 +375,7 @@ def test_expected_score_is_reported(
     "changes",
     [
         {"score": "4.17"},  # the formula's own score
-        {"score": "4.18"},  # within 0.01
+        {"score": "4.16"},  # 4.1667 cut to two decimals
         {"actual": "5家", "score": "3"},  # another unit: not comparable
         {"actual": "基本完成", "score": "3"},  # a qualitative actual
     ],
@@ -660,6 +660,8 @@ def test_parse_json_on_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
             "breakdown",
             "heading_unit",
             "unit",
+            "label",
+            "points",
         }
         assert [row["label"] for row in block["breakdown"]] == [
             "当年财政拨款",

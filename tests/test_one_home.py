@@ -15,7 +15,7 @@ from perfeval.atomic import LockBusy, exclusive_lock
 from perfeval.check.rules import itemised_points, parse_bands
 from perfeval.read.national import parse_measure
 from perfeval.read.normalise import rate_fraction, split_category
-from perfeval.scoring import differs, half_unit, tolerance_of
+from perfeval.scoring import differs, half_unit, places, rate_places, stands_for
 from perfeval.wording import POST_BOUNDS, PRE_BOUNDS, operator_of, rule_key
 
 PACKAGE = Path(__file__).resolve().parents[1] / "perfeval"
@@ -58,12 +58,15 @@ def test_one_tolerance_one_edge(written: str, exact: str, off: bool) -> None:
 
 
 def test_a_figure_is_judged_at_the_precision_it_is_written_in() -> None:
-    assert half_unit(D("0.86")) == D("0.005")  # 86%
-    assert half_unit(D("0.958")) == D("0.0005")
-    rate = D("37.24") / D("43.2")
-    assert not differs(D("0.86"), rate, tolerance_of(D("0.86"), D("0.0001")))
-    assert differs(D("0.8620"), D("0.8650"), tolerance_of(D("0.8620"), D("0.0001")))
-    assert tolerance_of(D("9.70"), D("0.01")) == D("0.01")  # never below the floor
+    assert places(D("0.86")) == 2 and rate_places(D("0.86")) == 2  # 86%
+    assert rate_places(D("1")) == 2  # a bare 1: 100%, never ±50%
+    assert half_unit(2) == D("0.005") and half_unit(3) == D("0.0005")
+    rate = D("37.24") / D("43.2")  # 0.86204
+    assert stands_for(D("0.86"), rate, 2, D("0.0001"))
+    assert stands_for(D("0.958"), D("27.8") / D("29"), 3, D("0.0001"))  # cut, not rounded
+    assert not stands_for(D("0.957"), D("27.8") / D("29"), 3, D("0.0001"))
+    assert not stands_for(D("9"), D("8.62"), 2, D("0.01"))
+    assert stands_for(D("9.71"), D("9.70"), 2, D("0.01"))  # never finer than the floor
 
 
 def test_the_points_mark_is_read_alike_in_labels_rules_and_rule_keys() -> None:

@@ -28,10 +28,11 @@ from ..model import BudgetBlock, Evaluation, Indicator, Measure, json_number
 from ..scoring import (
     SCORE_TOLERANCE,
     computed_total,
-    differs,
     half_unit,
     quantize,
-    score_tolerance,
+    rate_places,
+    score_places,
+    stands_for,
 )
 from .base import CheckList, Context
 
@@ -225,13 +226,17 @@ def expected_budget_score(block: BudgetBlock) -> tuple[Decimal, Decimal] | None:
     return block.weight * min(rate, Decimal(1)), rate
 
 
-def budget_tolerance(evaluation: Evaluation, block: BudgetBlock) -> Decimal:
-    """A budget score is judged at the form's score precision, and at the precision of the
-    rate it was written from (10 × "86%" may be 8.6 as well as 8.62)."""
-    tolerance = score_tolerance(evaluation)
-    if block.rate is not None and block.weight is not None:
-        tolerance = max(tolerance, block.weight * half_unit(block.rate))
-    return tolerance
+def budget_floor(block: BudgetBlock) -> Decimal:
+    """The least tolerance of a budget score: 0.01, or what the written rate's own precision
+    allows (10 × "86%" may be 8.6 as well as 8.62)."""
+    if block.rate is None or block.weight is None:
+        return SCORE_TOLERANCE
+    return max(SCORE_TOLERANCE, block.weight * half_unit(rate_places(block.rate)))
+
+
+def score_precision(decimals: int) -> str:
+    """Which precision a score was judged at, for the evidence."""
+    return f"按表中得分的{decimals}位小数判断（四舍五入或截去后一致即为正确）"
 
 
 @CHECKS.add("budget.score", "预算执行得分", "error", formats=NATIONAL, arithmetic=True)
@@ -246,7 +251,7 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
     exact, rate = expected
     score = quantize(exact)
     initial, adjusted, executed = block.money()
-    tolerance = budget_tolerance(evaluation, block)
+    decimals, floor = score_places(evaluation), budget_floor(block)
     evidence = {
         "weight": num(block.weight),
         "initial": num(initial),
@@ -255,7 +260,7 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
         "rate": float(rate),
         "expected": num(score),
         "self_score": num(block.score),
-        "precision": f"得分相差不超过{fmt.plain(tolerance)}分视为一致",
+        "precision": score_precision(decimals),
     }
     basis = f"执行率{fmt.rate(rate)}"
     budget_label = "全年预算数" if adjusted is not None else "年初预算数（表中无全年预算数）"
@@ -274,13 +279,13 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
             suggestion=f"预算执行得分应为{fmt.score(score)}分。",
         )
         return
-    if not differs(block.score, exact, tolerance):
+    if stands_for(block.score, exact, decimals, floor):
         return
     note = ""
     if initial and executed is not None and block.weight is not None and adjusted is not None:
         by_initial = block.weight * min(executed / initial, Decimal(1))
-        if not differs(block.score, by_initial, tolerance) and differs(
-            by_initial, exact, tolerance
+        if stands_for(block.score, by_initial, decimals, floor) and not stands_for(
+            quantize(by_initial), exact, decimals, floor
         ):
             note = "；填报得分与按年初预算数计算的结果一致，而执行率应以全年预算数为分母"
             evidence["by_initial"] = num(quantize(by_initial))
@@ -513,13 +518,16 @@ def expected_score(weight: Decimal, q: Quantity) -> Decimal | None:
 )
 def check_expected_score(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
     """定量指标的得分应符合计分办法：正向指标（≥）实际值达到目标得满分，否则按分值×实际值÷目标值；反向指标（≤）不超过目标得满分，否则按分值×目标值÷实际值；按表中得分的精度判断（至少0.01分）。"""
-    tolerance = score_tolerance(evaluation)
+    decimals = score_places(evaluation)
     for indicator in evaluation.indicators:
+        if indicator.factor is not None and indicator.self_score is not None:
+            yield from _factor_score(indicator, decimals)
+            continue
         q = quantity(indicator)
         if q is None or indicator.self_score is None or direction_problem(indicator):
             continue
         exact = expected_score(indicator.weight, q)
-        if exact is None or not differs(indicator.self_score, exact, tolerance):
+        if exact is None or stands_for(indicator.self_score, exact, decimals, SCORE_TOLERANCE):
             continue
         expected = quantize(exact)
         weight = fmt.score(indicator.weight)
@@ -543,11 +551,36 @@ def check_expected_score(evaluation: Evaluation, context: Context) -> Iterator[F
                 "weight": num(indicator.weight),
                 "expected": num(expected),
                 "self_score": num(indicator.self_score),
-                "precision": f"得分相差不超过{fmt.plain(tolerance)}分视为一致",
+                "precision": score_precision(decimals),
             },
             suggestion=f"得分应为{fmt.score(expected)}分（自评{fmt.score(indicator.self_score)}分）；"
             "如另有计分依据，请在偏差原因中说明。",
         )
+
+
+def _factor_score(indicator: Indicator, decimals: int) -> Iterator[Finding]:
+    """重庆's forms score 得分系数 × 指标权重."""
+    assert indicator.factor is not None and indicator.self_score is not None
+    exact = indicator.factor * indicator.weight
+    if stands_for(indicator.self_score, exact, decimals, SCORE_TOLERANCE):
+        return
+    expected = quantize(exact)
+    yield Finding(
+        "indicator.expected_score",
+        "warning",
+        f"指标“{indicator.name}”得分系数{fmt.plain(indicator.factor)}、权重{fmt.score(indicator.weight)}分，"
+        f"应得{fmt.plain(indicator.factor)}×{fmt.score(indicator.weight)}={fmt.score(expected)}分，"
+        f"自评{fmt.score(indicator.self_score)}分。",
+        indicator=indicator.name,
+        evidence={
+            "factor": num(indicator.factor),
+            "weight": num(indicator.weight),
+            "expected": num(expected),
+            "self_score": num(indicator.self_score),
+            "precision": score_precision(decimals),
+        },
+        suggestion=f"得分应为{fmt.score(expected)}分（得分系数×指标权重）。",
+    )
 
 
 @CHECKS.add("target.lax", "目标值偏低", "warning", formats=NATIONAL)
@@ -742,9 +775,10 @@ def check_satisfaction_evidence(evaluation: Evaluation, context: Context) -> Ite
 
 # --- the goal's figures ---------------------------------------------------------------------
 
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万|元)")
+# Money only, in 万元 or 元: 38.6万人次 is no amount.
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元)")
 _TOTAL_WORDS = re.compile(
-    r"(?:共|总计|合计|总额|累计|总共)[^\d。;；]{0,12}?(\d+(?:\.\d+)?)\s*(万元|万|元)"
+    r"(?:共|总计|合计|总额|累计|总共)[^\d。;；]{0,12}?(\d+(?:\.\d+)?)\s*(万元|元)"
 )
 _ONLY_FIGURES = re.compile(r"[\d.,，、。;；:：%\s\-—/万元]+")
 
@@ -757,7 +791,7 @@ class Amount:
     @classmethod
     def of(cls, number: str, unit: str) -> Amount:
         scale = Decimal(1) if unit == "元" else Decimal(10000)
-        return cls(Decimal(number) * scale, f"{number}{'万元' if unit == '万' else unit}")
+        return cls(Decimal(number) * scale, f"{number}{unit}")
 
     @property
     def places(self) -> int:

@@ -16,11 +16,14 @@ from ..findings import Finding
 from ..grades import normalise_grade
 from ..model import Evaluation, Indicator, json_number
 from ..scoring import (
+    RATE_TOLERANCE,
+    SCORE_TOLERANCE,
     computed_total,
     differs,
     grade_of,
-    rate_tolerance,
-    score_tolerance,
+    rate_places,
+    score_places,
+    stands_for,
 )
 from . import rules
 from .base import CheckList, Context
@@ -236,7 +239,7 @@ def check_total_mismatch(evaluation: Evaluation, context: Context) -> Iterator[F
     scores = [i.self_score for i in evaluation.indicators]
     budget = budget_score(evaluation)
     computed = computed_total(scores) + budget
-    if not differs(declared, computed, score_tolerance(evaluation)):
+    if stands_for(declared, computed, score_places(evaluation), SCORE_TOLERANCE):
         return
     gap = declared - computed
     blanks = [i for i in evaluation.indicators if i.self_score is None]
@@ -316,15 +319,16 @@ def check_grade_mismatch(evaluation: Evaluation, context: Context) -> Iterator[F
 # --- budget -----------------------------------------------------------------------
 
 
-def _places(value: Decimal, shift: int = 0) -> int:
-    """How many decimals ``value`` was written with, as a percentage when ``shift`` is 2."""
-    exponent = value.as_tuple().exponent
-    return max(-exponent - shift, 0) if isinstance(exponent, int) else 0
-
-
 def _rate_as_written(rate: Decimal) -> str:
     """A declared rate as the form wrote it: 0.86 → 86%, 0.8620 → 86.20%."""
-    return f"{(rate * 100).quantize(Decimal(1).scaleb(-_places(rate, 2)))}%"
+    return f"{(rate * 100).quantize(Decimal(1).scaleb(2 - rate_places(rate)))}%"
+
+
+def _rate_precision(rate: Decimal) -> str:
+    """Which precision a rate was judged at, for the evidence."""
+    decimals = rate_places(rate) - 2
+    shown = "整数百分比" if decimals == 0 else f"百分比{decimals}位小数"
+    return f"按填报的{shown}判断（四舍五入或截去后一致即为正确）"
 
 
 @CHECKS.add("budget.rate", "预算执行率", "error", arithmetic=True)
@@ -340,20 +344,20 @@ def check_budget_rate(evaluation: Evaluation, context: Context) -> Iterator[Find
     if budget is None or executed is None or budget == 0:
         return
     rate = executed / budget
-    tolerance = rate_tolerance(declared)
-    if declared is not None and differs(declared, rate, tolerance):
+    if declared is not None and not stands_for(
+        declared, rate, rate_places(declared), RATE_TOLERANCE
+    ):
         yield Finding(
             "budget.rate",
             "error",
             f"预算执行率填报为{_rate_as_written(declared)}，但执行数{fmt.money(executed)}元÷"
-            f"预算数{fmt.money(budget)}元={fmt.rate(rate)}（按填报精度判断，容差"
-            f"{fmt.plain(tolerance * 100)}个百分点）。",
+            f"预算数{fmt.money(budget)}元={fmt.rate(rate)}。",
             evidence={
                 "declared": num(declared),
                 "budget": num(budget),
                 "executed": num(executed),
                 "computed": float(rate),
-                "precision": f"执行率按填报的{_places(declared, 2)}位小数（百分数）判断",
+                "precision": _rate_precision(declared),
             },
             suggestion=f"预算执行率应为{fmt.rate(rate)}。",
         )
@@ -441,7 +445,9 @@ def check_rule_auto_score(evaluation: Evaluation, context: Context) -> Iterator[
         rate = project.executed / project.budget
     if rate is None:
         return
-    misstated = declared is not None and differs(declared, rate, rate_tolerance(declared))
+    misstated = declared is not None and not stands_for(
+        declared, rate, rate_places(declared), RATE_TOLERANCE
+    )
     basis = (
         f"填报预算执行率{_rate_as_written(declared)}，但执行数÷预算数为{fmt.rate(rate)}"
         if misstated and declared is not None

@@ -446,7 +446,7 @@ class _Reader(SheetReader):
         )
         _, total, _ = rows[total_index]
         money = ("initial", "adjusted", "executed")
-        largest = max((total[a] or Decimal(0) for a in money), default=Decimal(0))
+        largest = max((total.get(a) or Decimal(0) for a in money), default=Decimal(0))
         heading_unit = next(unit for unit, factor in _SCALE.items() if factor == scale)
         if scale == _SCALE["万元"] and largest > YUAN_THRESHOLD:
             scale = _SCALE["元"]
@@ -617,6 +617,9 @@ class _Reader(SheetReader):
                     target=self.target(cells),
                     actual=self.measure(cells.get("actual"), cells.get("unit")),
                     deviation_reason=_reason(cells.get("deviation_reason")),
+                    factor=self.number(cells["factor"], number, "factor")
+                    if "factor" in cells
+                    else None,
                 )
             )
         return self.check_any(indicators), DeclaredTotal(), number

@@ -38,6 +38,7 @@ EVIDENCE: dict[str, tuple[str, str]] = {
     "executed": ("执行数", "money"),
     "expected": ("应为", "score"),
     "explanation": ("指标解释", "text"),
+    "factor": ("得分系数", "text"),
     "field": ("栏目", "text"),
     "from": ("起", "text"),
     "grade": ("自评等级", "text"),
