@@ -40,6 +40,7 @@ from perfeval.run.batch import (
     run_batch,
 )
 from perfeval.run.export import external_references
+from perfeval.run.handover import figures_in
 from perfeval.run.manifest import code_sha256
 from perfeval.run.names import folder_names
 
@@ -201,13 +202,20 @@ def test_run_on_a_mixed_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
         assert folder.resolve().parent == out.resolve() and len(folder.name) <= MAX_NAME
         entry = entries[folder.name]
         executed = nbformat.read(folder / "review.ipynb", as_version=4)
-        assert executed.metadata.papermill.parameters == entry["parameters"]
+        workbook = str(folder.resolve() / "review.xlsx")
+        assert executed.metadata.papermill.parameters == {
+            **entry["parameters"],
+            "workbook_path": workbook,
+        }
+        # the review is computed once, in the kernel: the portfolio's figures are the ones
+        # the notebook handed over, and the notebook wrote review.xlsx
+        assert figures_in(executed) == entry["summary"] and entry["summary"] is not None
         tags = [tag for cell in executed.cells for tag in cell.metadata.get("tags", [])]
         assert "injected-parameters" in tags and "interactive" in tags  # the panel stays here
         assert executed.metadata.papermill.output_path == str(folder / "review.ipynb")
         review = (folder / "review.html").read_text(encoding="utf-8")
         assert external_references(review) == [] and "<script" not in review
-        assert "预算执行率" in review
+        assert "预算执行率" in review and "批量复核交接" not in review
         assert f'href="{quote(folder.name)}/review.html"' in index
     hostile = next(f for f in folders if "script" in f.name)
     assert not set('<>"/\\') & set(hostile.name)

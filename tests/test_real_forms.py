@@ -261,3 +261,19 @@ def test_the_district_rate_rule_uses_the_figures_not_only_the_declared_rate() ->
     [finding] = found
     assert "填报预算执行率100%" in finding.message and "75.00%" in finding.message
     assert finding.evidence["allowed"] != [8, 8]
+
+
+def test_the_decision_management_framework_is_not_held_to_50_30_10_10(tmp_path: Path) -> None:
+    rows = rf.yinchuan()
+    rows[7][5] = rows[7][6] = "70"  # 项目产出 70, 项目效益 −20: far from any usual shape
+    rows[8][5] = rows[8][6] = "0"
+    evaluation = read(rf.write(rows, tmp_path / "f.txt"))
+    assert evaluation.layout == "national-yinchuan"
+    assert "weights.structure" not in ids(findings(evaluation))
+
+
+def test_a_table_that_cannot_be_read_names_the_row_and_the_headings(tmp_path: Path) -> None:
+    rows = rf.standard()
+    rows[10][6] = "满分"  # 分值 renamed: no weight column
+    with pytest.raises(FormError, match=r"第11行.*缺少“分值”列.*不认识的表头：“满分”"):
+        read(rf.write(rows, tmp_path / "f.txt"))

@@ -890,7 +890,9 @@ def _family(category: str | None) -> str | None:
 
 @CHECKS.add("weights.structure", "一级指标权重结构", "info", formats=NATIONAL)
 def check_weights_structure(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
-    """一级指标分值通常为产出50、效益30、满意度10、预算执行10；任一项相差超过10分时提示核实。"""
+    """一级指标分值通常为产出50、效益30、满意度10、预算执行10；任一项相差超过10分时提示核实（按项目决策/管理/产出/效益框架评分的表样不适用）。"""
+    if evaluation.layout == "national-yinchuan":
+        return
     actual: dict[str, Decimal] = {name: Decimal(0) for name in USUAL_WEIGHTS}
     others: dict[str, Decimal] = {}
     for indicator in evaluation.indicators:

@@ -133,6 +133,7 @@ class _Reader(SheetReader):
             notes=notes,
             grade_bands=parse_grade_bands(" ".join(notes)),
             format="district",
+            layout="district",
         )
 
     # --- header ----------------------------------------------------------------

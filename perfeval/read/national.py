@@ -281,8 +281,12 @@ def parse_national(sheet: Sheet) -> Evaluation:
     columns = _find_columns(sheet.rows[header_row - 1], COLUMNS)
     missing = [COLUMNS[attr][0] for attr in REQUIRED_COLUMNS if attr not in columns]
     if missing:
+        known = {label for labels in COLUMNS.values() for label in labels}
+        heads = [_key(cell.value) for cell in sheet.rows[header_row - 1] if _key(cell.value)]
+        strange = [head for head in heads if head not in known]
         raise NoFormError(
-            f"绩效指标表缺少“{'”“'.join(missing)}”列",
+            f"绩效指标表缺少“{'”“'.join(missing)}”列"
+            + (f"（不认识的表头：“{'”“'.join(strange)}”）" if strange else ""),
             path=sheet.path,
             sheet=sheet.name,
             row=header_row,

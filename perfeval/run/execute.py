@@ -9,10 +9,11 @@ kernel: started ahead, never reused, so no state leaks from one project to the
 next).
 
 Outputs are written to temp names in the project folder and ``os.replace``d into
-place only when complete: the executed notebook first, then the HTML, then — when
-the notebook ran through — the annotated review workbook (``review.xlsx``), written
-from a review loaded as the notebook loads it (``load_review(evaluation,
-params_dir)``); the same review gives the figures the portfolio shows. A cell that
+place only when complete: the executed notebook first, then the HTML. The annotated
+review workbook (``review.xlsx``) and the figures the portfolio shows come from the
+notebook itself: its hand-over cell writes the workbook from the review it computed and
+shows the figures as an output (``perfeval.run.handover``), so a review is computed once,
+in the kernel. A cell that
 raises still gives the notebook and the HTML (papermill saves the notebook with the
 error marked; the HTML opens with a banner saying the review is incomplete), but no
 workbook; a workbook that cannot be written fails the project. A worker that dies
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..atomic import PARTIAL_PREFIX, remove_partials, write_atomic
+from .handover import figures_in
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -67,9 +69,10 @@ _PRELOAD = [
     "nbformat",
     "nbconvert",
     "jupyter_client",
-    "perfeval.export",
-    "perfeval.portfolio",
-    "perfeval.workbook",
+    "perfeval.run.export",
+    "perfeval.run.handover",
+    "perfeval.review.portfolio",
+    "perfeval.show.xlsx",
 ]
 _STOP_TIMEOUT = 10.0
 _MESSAGE_LIMIT = 400
@@ -232,7 +235,7 @@ class NotebookRunner:
 
     # --- jobs --------------------------------------------------------------------
 
-    def _execute(self, job: Job, partial: Path) -> tuple[Any, str | None]:
+    def _execute(self, job: Job, partial: Path, workbook: Path) -> tuple[Any, str | None]:
         """The executed notebook and, when a cell raised, what went wrong."""
         import nbformat
         import papermill
@@ -249,7 +252,7 @@ class NotebookRunner:
             nb = papermill.execute_notebook(
                 job.notebook,
                 str(partial),
-                parameters=job.parameters,
+                parameters={**job.parameters, "workbook_path": str(workbook)},
                 kernel_name=self.config.kernel_name,
                 progress_bar=False,
                 request_save_on_cell_execute=False,
@@ -276,7 +279,8 @@ class NotebookRunner:
 
     @staticmethod
     def _write_workbook(job: Job, path: Path) -> dict[str, Any]:
-        """Write ``review.xlsx`` from the review the notebook showed; return its figures."""
+        """For a notebook that hands nothing over: write ``review.xlsx`` from the review as
+        the notebook loads it; return its figures."""
         from ..review.build import load_review, open_review
         from ..review.portfolio import ProjectFigures
         from ..show.xlsx import write_review_workbook
@@ -306,7 +310,8 @@ class NotebookRunner:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             remove_partials(folder)
-            nb, error = self._execute(job, partial)
+            _remove(workbook)  # only this run's notebook may write it
+            nb, error = self._execute(job, partial, workbook)
             # papermill wrote to the scratch name; the notebook says where it really is.
             nb.metadata.setdefault("papermill", {})["output_path"] = str(notebook)
             html = self.exporter.export(nb, title=job.title, failure=error)
@@ -316,10 +321,14 @@ class NotebookRunner:
                 "notebook": f"{job.folder}/{NOTEBOOK_NAME}",
                 "html": f"{job.folder}/{HTML_NAME}",
             }
-            # Only a review that ran through gets a workbook.
+            # Only a review that ran through gets a workbook: the notebook wrote it and
+            # handed over its figures; a notebook of one's own without that cell gets
+            # them computed here.
             if error is None:
                 try:
-                    summary = self._write_workbook(job, workbook)
+                    summary = figures_in(nb)
+                    if summary is None or not workbook.is_file():
+                        summary = self._write_workbook(job, workbook)
                     outputs["workbook"] = f"{job.folder}/{WORKBOOK_NAME}"
                 except Exception as failure:
                     error = _short(f"复核工作簿 {WORKBOOK_NAME} 未能写出：{_reason(failure)}")

@@ -26,6 +26,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from ..atomic import write_atomic
+from .handover import HANDOVER_TAG
 
 __all__ = [
     "INTERACTIVE_TAG",
@@ -154,7 +155,7 @@ class ReviewExporter:
             exclude_output_prompt=True,
             anchor_link_text="",
         )
-        tags = TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG}, enabled=True)
+        tags = TagRemovePreprocessor(remove_cell_tags={INTERACTIVE_TAG, HANDOVER_TAG}, enabled=True)
         self._exporter.register_preprocessor(tags, enabled=True)
         self._exporter.register_preprocessor(_DropWidgets(enabled=True), enabled=True)
 

@@ -25,7 +25,7 @@ from ..exceptions import PerfevalError
 from ..findings import SEVERITIES, SEVERITY_LABELS, Finding
 from ..model import BudgetBlock
 from ..review.build import IndicatorReview, Review, Totals
-from .labels import FORMAT_LABELS, evidence_items
+from .labels import evidence_items, layout_label
 
 if TYPE_CHECKING:
     from IPython.display import HTML
@@ -178,7 +178,12 @@ def project_card(review: Review) -> str:
         ("预算数（元）", fmt.money(budget), "执行数（元）", fmt.money(executed)),
         ("预算执行率", fmt.rate(rate), "自评等级", _text(project.grade)),
         (department, _text(project.department), "自评时间", _text(evaluated_on)),
-        ("复核状态", escape(review.status), "表样", FORMAT_LABELS.get(evaluation.format, "—")),
+        (
+            "复核状态",
+            escape(review.status),
+            "表样",
+            escape(layout_label(evaluation.layout, evaluation.format)),
+        ),
     ]
     body = "".join(
         f"<tr><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>" for a, b, c, d in rows

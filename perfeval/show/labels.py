@@ -13,9 +13,31 @@ from typing import Any
 
 from .. import fmt
 
-__all__ = ["EVIDENCE", "FORMAT_LABELS", "evidence_items", "evidence_text"]
+__all__ = [
+    "EVIDENCE",
+    "FORMAT_LABELS",
+    "LAYOUT_LABELS",
+    "evidence_items",
+    "evidence_text",
+    "layout_label",
+]
 
 FORMAT_LABELS = {"district": "上海区级自评表", "national": "财政部项目支出绩效自评表"}
+#: The layouts within a format that perfeval recognises (docs/forms.md describes each).
+LAYOUT_LABELS = {
+    "district": "上海区级自评表",
+    "national": "财政部项目支出绩效自评表",
+    "national-sichuan": "财政部表样·四川部门预算项目支出绩效自评表",
+    "national-chongqing": "财政部表样·重庆（得分系数×指标权重）",
+    "national-yinchuan": "财政部表样·银川（项目决策/管理/产出/效益，参考分值）",
+    "national-initial-budget": "财政部表样（项目资金无全年预算数）",
+}
+
+
+def layout_label(layout: str, form_format: str) -> str:
+    """The layout a form was read as, in a reviewer's words."""
+    return LAYOUT_LABELS.get(layout) or FORMAT_LABELS.get(form_format, "—")
+
 
 # key -> (label, kind); kind says how a value is written: money (yuan), rate (a fraction),
 # score (points), points (a pair [low, high] of points), row (a form row), text.

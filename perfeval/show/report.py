@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import fmt
 from ..findings import SEVERITIES, SEVERITY_LABELS, Finding
 from ..review.build import Review
+from .labels import layout_label
 
 __all__ = ["check_text", "finding_lines", "findings_lines", "review_text"]
 
@@ -23,6 +24,7 @@ def _heading(review: Review) -> list[str]:
     return [
         f"━━ {project.name or '（未填项目名称）'}",
         f"   单位：{project.unit or '—'}    来源：{evaluation.source}",
+        f"   表样：{layout_label(evaluation.layout, evaluation.format)}",
         f"   预算 {fmt.money(project.budget)} 元，执行 {fmt.money(project.executed)} 元，"
         f"执行率 {fmt.rate(project.execution_rate)}",
         f"   合计：填报 {fmt.score(totals.declared)} 分（自评等级 {project.grade or '—'}），"
