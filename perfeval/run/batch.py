@@ -26,14 +26,14 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
+
+from tqdm import tqdm
 
 from ..atomic import LockBusy, exclusive_lock, remove_partials, write_atomic
 from ..check.base import CheckSettings
@@ -219,16 +219,6 @@ def _run_lock(out_dir: Path) -> Iterator[None]:
 # --- progress ------------------------------------------------------------------------
 
 
-def _fit(line: str, columns: int) -> str:
-    """``line`` cut to ``columns`` terminal cells (CJK characters take two)."""
-    width = 0
-    for index, char in enumerate(line):
-        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-        if width > columns:
-            return line[: max(0, index - 1)] + "…"
-    return line
-
-
 class Progress:
     """Told how a run goes; this one says nothing (``ProgressBar`` draws a bar)."""
 
@@ -243,41 +233,46 @@ class Progress:
 
 
 class ProgressBar(Progress):
-    """A bar on stderr: redrawn in place on a terminal, one line a project elsewhere."""
+    """A bar on stderr: tqdm's, redrawn in place on a terminal; one line a project elsewhere
+    (a log file or CI keeps every line)."""
 
     def __init__(self, stream: TextIO | None = None, width: int = 24) -> None:
         self.stream = stream or sys.stderr
         self.width = width
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.todo = 0
-        self.failed = 0
-
-    def _bar(self, finished: int) -> str:
-        filled = self.width * finished // self.todo if self.todo else self.width
-        return f"[{'#' * filled}{'-' * (self.width - filled)}] {finished}/{self.todo}"
+        self.bar: tqdm[Any] | None = None
 
     def start(self, projects: int, todo: int) -> None:
         self.todo = todo
         print(f"共 {projects} 个项目：{todo} 个要运行，{projects - todo} 个未变", file=self.stream)
         if self.tty and todo:
-            self.stream.write(self._bar(0))
-            self.stream.flush()
+            self.bar = tqdm(
+                total=todo,
+                file=self.stream,
+                ascii="-#",
+                bar_format=f"[{{bar:{self.width}}}] {{n_fmt}}/{{total_fmt}} {{desc}}",
+                dynamic_ncols=True,
+                mininterval=0,
+            )
 
     def advance(self, project: ProjectRun, finished: int) -> None:
-        self.failed += project.state == "failed"
         mark = "失败" if project.state == "failed" else "完成"
         seconds = f"{project.seconds:.1f} s" if project.seconds is not None else ""
-        line = f"{self._bar(finished)} {mark} {project.folder} {seconds}".rstrip()
-        if self.tty:  # one screen line, or the next redraw cannot clear it
-            self.stream.write(f"\r\x1b[K{_fit(line, shutil.get_terminal_size().columns - 1)}")
-        else:
-            self.stream.write(f"{line}\n")
+        what = f"{mark} {project.folder} {seconds}".rstrip()
+        if self.bar is not None:
+            self.bar.set_description_str(what, refresh=False)
+            self.bar.update(finished - self.bar.n)
+            return
+        filled = self.width * finished // self.todo if self.todo else self.width
+        bar = f"[{'#' * filled}{'-' * (self.width - filled)}] {finished}/{self.todo}"
+        self.stream.write(f"{bar} {what}\n")
         self.stream.flush()
 
     def finish(self) -> None:
-        if self.tty and self.todo:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 # --- the run -------------------------------------------------------------------------
