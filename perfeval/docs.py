@@ -47,11 +47,11 @@ DOCS = ROOT / "docs" / "checks.md"
 Variant = Callable[[Evaluation], Evaluation]
 
 
-def _indicator(name: str, **changes: Any) -> Variant:
+def _indicator(which: str, /, **changes: Any) -> Variant:
     def change(evaluation: Evaluation) -> Evaluation:
         changed = copy.deepcopy(evaluation)
         changed.indicators = [
-            replace(i, **changes) if i.name == name else i for i in changed.indicators
+            replace(i, **changes) if i.name == which else i for i in changed.indicators
         ]
         return changed
 
@@ -91,6 +91,10 @@ VARIANTS: dict[str, tuple[str, Variant]] = {
         _indicator("长效管理机制健全性", remark=None),
     ),
     "header.missing": ("自评时间 left blank", _project(evaluated_on=None)),
+    "indicator.duplicate": (
+        "项目完成合格率 misnamed 项目完成率",
+        _indicator("项目完成合格率", name="项目完成率"),
+    ),
     "text.prompt": (
         "主要问题 left as the template's prompt",
         _project(problems="结合自评情况，分析存在的问题及原因。（200字以内）"),

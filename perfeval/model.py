@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -300,19 +301,61 @@ class Evaluation:
 
     @property
     def key(self) -> str:
-        """A stable key from year, unit and project name — not from the file name.
+        """A stable key from what identifies the project — year, unit, department, name,
+        format and budget — never from the file name.
 
-        A re-sent file (renamed, re-exported, another format) finds its review again.
+        A re-sent file (renamed, re-exported, another layout of the same format) finds its
+        review again; two projects that differ in any of these never share one.
         """
+        project = self.project
+        budget = "" if project.budget is None else format(project.budget.normalize(), "f")
+        parts = [
+            "2",  # the key's version: year, unit, department, name, format and budget
+            str(self.year or ""),
+            project.unit or "",
+            project.department or "",
+            project.name or "",
+            self.format,
+            budget,
+        ]
+        text = "|".join(_KEY_NOISE.sub("", unicodedata.normalize("NFKC", p)) for p in parts)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def legacy_key(self) -> str:
+        """The key of perfeval 0.1 (year, unit and name only), to find reviews it saved."""
         parts = [str(self.year or ""), self.project.unit or "", self.project.name or ""]
         text = "|".join(_KEY_NOISE.sub("", unicodedata.normalize("NFKC", p)) for p in parts)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
-    def indicator(self, name: str) -> Indicator | None:
+    def refs(self) -> list[str]:
+        """How each indicator is addressed, in form order: its name, or — when the form
+        names two indicators alike — its name and row ("项目完成率（第12行）")."""
+        counts = Counter(indicator.name for indicator in self.indicators)
+        seen: Counter[str] = Counter()
+        refs = []
         for indicator in self.indicators:
-            if indicator.name == name:
+            seen[indicator.name] += 1
+            if counts[indicator.name] == 1:
+                refs.append(indicator.name)
+            elif indicator.row is not None:
+                refs.append(f"{indicator.name}（第{indicator.row}行）")
+            else:
+                refs.append(f"{indicator.name}（第{seen[indicator.name]}项）")
+        return refs
+
+    def indicator(self, ref: str) -> Indicator | None:
+        """The indicator a ref (see ``refs``) addresses; None for none, or for a name the
+        form gives to several indicators (``ambiguous`` lists their refs)."""
+        for indicator, own in zip(self.indicators, self.refs(), strict=True):
+            if own == ref:
                 return indicator
         return None
+
+    def ambiguous(self, name: str) -> list[str]:
+        """The refs of the indicators sharing ``name`` when there are several, else []."""
+        refs = [r for i, r in zip(self.indicators, self.refs(), strict=True) if i.name == name]
+        return refs if len(refs) > 1 else []
 
     def to_json(self) -> dict[str, Any]:
         national = self.format == "national"

@@ -99,7 +99,7 @@ def seed() -> Evaluation:
 # --- mutators: each returns a changed deep copy ---------------------------------------------
 
 
-def with_indicator(evaluation: Evaluation, name: str, **changes: Any) -> Evaluation:
+def with_indicator(evaluation: Evaluation, name: str, /, **changes: Any) -> Evaluation:
     """A copy with the fields of the indicator called ``name`` changed."""
     changed = copy.deepcopy(evaluation)
     for index, indicator in enumerate(changed.indicators):

@@ -956,6 +956,14 @@ CASES += [
     # template.leftover
     Case("template.leftover", "rows 指标2 and …… left", lambda: _left(F()), [("info", None)]),
     Case("template.leftover", "no template rows", F, []),
+    # indicator.duplicate
+    Case(
+        "indicator.duplicate",
+        "项目完成合格率 misnamed 项目完成率",
+        lambda: with_indicator(F(), "项目完成合格率", name="项目完成率"),
+        [("warning", "项目完成率")],
+    ),
+    Case("indicator.duplicate", "every name once", F, []),
     # text.prompt
     Case(
         "text.prompt",

@@ -196,6 +196,26 @@ def check_category_subtotal(evaluation: Evaluation, context: Context) -> Iterato
 # --- scores and totals ----------------------------------------------------------
 
 
+@CHECKS.add("indicator.duplicate", "指标重名", "warning")
+def check_indicator_duplicate(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """两项指标名称相同（常见的复制粘贴疏漏）：核实是否重复填列；复核调整按“名称（第N行）”分别记录，不会落到另一项上。"""
+    refs = evaluation.refs()
+    names: dict[str, list[str]] = {}
+    for indicator, ref in zip(evaluation.indicators, refs, strict=True):
+        names.setdefault(indicator.name, []).append(ref)
+    for name, alike in names.items():
+        if len(alike) < 2:
+            continue
+        yield Finding(
+            "indicator.duplicate",
+            "warning",
+            f"表中有{len(alike)}项指标都名为“{name}”：{'、'.join(alike)}。",
+            indicator=name,
+            evidence={"indicators": alike},
+            suggestion="核实是否重复填列或名称填错；复核调整时请指明是哪一项。",
+        )
+
+
 @CHECKS.add("score.missing", "缺少自评分", "error")
 def check_score_missing(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
     """每项指标都应有自评分；空白不等于0分。"""

@@ -59,6 +59,12 @@ class IndicatorReview:
     indicator: Indicator
     adjustment: Adjustment | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: How the indicator is addressed (``Evaluation.refs``): its name, unless it shares it.
+    ref: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.ref:
+            self.ref = self.indicator.name
 
     @property
     def reviewed_score(self) -> Decimal:
@@ -82,6 +88,7 @@ class IndicatorReview:
         indicator = self.indicator
         return {
             "name": indicator.name,
+            "ref": self.ref,
             "category": indicator.category,
             "weight": json_number(indicator.weight),
             "self_score": json_number(indicator.self_score),
@@ -119,11 +126,12 @@ class Review:
     def opinion(self) -> str | None:
         return self.record.opinion
 
-    def item(self, name: str) -> IndicatorReview:
+    def item(self, ref: str) -> IndicatorReview:
+        """The indicator a ref addresses (its name, unless the form repeats the name)."""
         for item in self.indicators:
-            if item.indicator.name == name:
+            if item.ref == ref:
                 return item
-        raise KeyError(name)
+        raise KeyError(ref)
 
     def totals(self, preview: dict[str, Decimal] | None = None) -> Totals:
         """The totals and grades; ``preview`` replaces some reviewed scores (unsaved moves)."""
@@ -132,7 +140,7 @@ class Review:
         bands = self.settings.grade_bands or None
         computed = computed_total(i.self_score for i in evaluation.indicators)
         reviewed = computed_total(
-            preview.get(item.indicator.name, item.reviewed_score) for item in self.indicators
+            preview.get(item.ref, item.reviewed_score) for item in self.indicators
         )
         budget = evaluation.budget_block
         if budget is not None and budget.score is not None:
@@ -207,10 +215,11 @@ def build_review(
     items = [
         IndicatorReview(
             indicator,
-            record.adjustments.get(indicator.name),
+            record.adjustments.get(ref),
             [f for f in findings if f.indicator == indicator.name],
+            ref,
         )
-        for indicator in evaluation.indicators
+        for indicator, ref in zip(evaluation.indicators, evaluation.refs(), strict=True)
     ]
     return Review(evaluation, findings, items, record, settings)
 

@@ -339,8 +339,13 @@ def _score_change(
 ) -> Change:
     who = _text(reviewer, "复核人")
     indicator = evaluation.indicator(name)
+    alike = evaluation.ambiguous(name)
+    if indicator is None and alike:
+        raise AdjustmentError(
+            f"表中有 {len(alike)} 项指标都名为“{name}”，请指明调整哪一项：{'、'.join(alike)}"
+        )
     if indicator is None:
-        names = [i.name for i in evaluation.indicators]
+        names = evaluation.refs()
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
         hint = f"最接近的是：{'、'.join(close)}" if close else f"表中的指标有：{'、'.join(names)}"
         raise AdjustmentError(f"表中没有名为“{name}”的指标；{hint}。请使用表中的指标名称")
@@ -398,11 +403,24 @@ class AdjustmentStore:
         name = safe_name(evaluation.project.name or "", 24, 72) or "未命名项目"
         return self.folder / f"{year}-{name}-{key}.json"
 
+    def _legacy(self, evaluation: Evaluation) -> Path | None:
+        """A review perfeval 0.1 saved for this project under its older, shorter key."""
+        if not self.folder.is_dir() or self.path_for(evaluation).exists():
+            return None
+        found = sorted(self.folder.glob(f"*-{evaluation.legacy_key}.json"))
+        return found[0] if len(found) == 1 else None
+
+    def _history(self, evaluation: Evaluation) -> list[Change]:
+        """The project's saved history: its own file, or the one an older perfeval saved."""
+        path = self.path_for(evaluation)
+        if path.exists():
+            return self._read(path, evaluation.key)
+        legacy = self._legacy(evaluation)
+        return self._read(legacy, evaluation.legacy_key) if legacy is not None else []
+
     def load(self, evaluation: Evaluation) -> ProjectRecord:
         """The project's review, stale marks computed against this form; empty if none."""
-        path = self.path_for(evaluation)
-        history = self._read(path, evaluation.key) if path.exists() else []
-        return self._record(evaluation, history)
+        return self._record(evaluation, self._history(evaluation))
 
     def adjust(
         self,
@@ -514,11 +532,14 @@ class AdjustmentStore:
         key = evaluation.key
         with self._locked(key):
             path = self.path_for(evaluation)
-            history = self._read(path, key) if path.exists() else []
+            legacy = self._legacy(evaluation)
+            history = self._history(evaluation)
             before = len(history)
             apply(history)
             if len(history) > before:
                 self._write(path, evaluation, history)
+                if legacy is not None:  # moved under the project's own key: one file a project
+                    legacy.unlink(missing_ok=True)
         return self._record(evaluation, history)
 
     @contextlib.contextmanager

@@ -186,7 +186,7 @@ class ReviewPanel:
             return
         self.index = max(0, min(index, len(items) - 1))
         item = self.item
-        name = item.indicator.name
+        name = item.ref
         with self._quiet():
             self.indicator.value = self.index
             self.score.max = float(item.indicator.weight)
@@ -247,7 +247,7 @@ class ReviewPanel:
 
     def _show_change(self) -> None:
         item = self.item
-        name = item.indicator.name
+        name = item.ref
         if name in self.pending:
             self.change_label.value = (
                 f'<span style="color:{_PENDING_COLOUR}">自评 {fmt.score(item.indicator.self_score)}'
@@ -274,7 +274,7 @@ class ReviewPanel:
         )
         with self._quiet():
             self.indicator.options = [
-                (f"{number}. {item.indicator.name}" + (" ⚠" if item.findings else ""), number - 1)
+                (f"{number}. {item.ref}" + (" ⚠" if item.findings else ""), number - 1)
                 for number, item in enumerate(review.indicators, start=1)
             ]
         self.notices.value = self._notices()
@@ -341,22 +341,22 @@ class ReviewPanel:
         item = self.item
         value = _slider_decimal(change["new"])
         if value == item.reviewed_score:
-            self.pending.pop(item.indicator.name, None)
+            self.pending.pop(item.ref, None)
         else:
-            self.pending[item.indicator.name] = value
+            self.pending[item.ref] = value
         self._show_change()
 
     def _on_reason(self, change: dict[str, Any]) -> None:
         if not self._quiet_depth:
-            self._drafts[self.item.indicator.name] = change["new"]
+            self._drafts[self.item.ref] = change["new"]
 
     def _on_revert(self, _button: object = None) -> None:
-        self.pending.pop(self.item.indicator.name, None)
+        self.pending.pop(self.item.ref, None)
         self.go(self.index)
 
     def _on_save(self, _button: object = None) -> None:
         item = self.item
-        name = item.indicator.name
+        name = item.ref
         value = _slider_decimal(self.score.value)
         try:
             self.store.adjust(

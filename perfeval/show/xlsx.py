@@ -222,7 +222,7 @@ def _write_indicator_row(sheet: Worksheet, row: int, item: IndicatorReview) -> N
         worst = worst or "warning"
     values = (
         indicator.category or "",
-        indicator.name,
+        item.ref,  # the name, or name and row where the form repeats a name
         indicator.weight,
         indicator.self_score,
         written_score(item),
@@ -403,6 +403,6 @@ def _write_meta(sheet: Worksheet, review: Review) -> None:
         put(sheet, row, 2, value)
     for row, item in enumerate(review.indicators, start=len(pairs) + 1):
         score = written_score(item)
-        put(sheet, row, 1, item.indicator.name)
+        put(sheet, row, 1, item.ref)
         put(sheet, row, 2, "" if score is None else fmt.plain(score))
         put(sheet, row, 3, item.adjustment.reason if item.adjustment else "")

@@ -1,0 +1,137 @@
+"""A reviewer's work stays with its own project and its own indicator.
+
+Two projects never share a review; one indicator's adjustment never lands on another;
+a review saved by an older perfeval is still found.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+import formgen as fg
+import openpyxl
+import pytest
+from seedforms import seed, with_project
+
+from perfeval.check.catalogue import run_checks
+from perfeval.cli import main
+from perfeval.exceptions import AdjustmentError
+from perfeval.read.forms import read_form
+from perfeval.review.build import load_review
+from perfeval.review.importing import import_review
+from perfeval.review.store import AdjustmentStore
+from perfeval.show.xlsx import write_review_workbook
+
+REASON = "核对项目台账，完成率不足"
+
+
+# --- two projects, one name ------------------------------------------------------------------
+
+
+def test_two_projects_with_one_name_and_no_unit_never_share_a_review(tmp_path: Path) -> None:
+    first = with_project(seed(), unit=None, department="党建办", budget=D(242400))
+    second = with_project(seed(), unit=None, department="自治办", budget=D(120000))
+    assert first.key != second.key
+    store = AdjustmentStore(tmp_path)
+    store.adjust(first, "长效管理机制健全性", "6", REASON, "王复核")
+    assert load_review(second, tmp_path).record.adjustments == {}
+    assert load_review(first, tmp_path).item("长效管理机制健全性").reviewed_score == 6
+
+
+def test_a_resent_copy_finds_its_review(tmp_path: Path) -> None:
+    [text], _ = read_form(fg.SEED_TSV)
+    [book], _ = read_form(fg.SEED_XLSX)
+    assert text.key == book.key
+    AdjustmentStore(tmp_path).adjust(text, "长效管理机制健全性", "6", REASON, "王复核")
+    assert load_review(book, tmp_path).item("长效管理机制健全性").reviewed_score == 6
+
+
+def test_a_review_saved_under_the_older_key_is_found_and_moved(tmp_path: Path) -> None:
+    evaluation = seed()
+    store = AdjustmentStore(tmp_path)
+    store.adjust(evaluation, "长效管理机制健全性", "6", REASON, "王复核")
+    path = store.path_for(evaluation)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["key"] = evaluation.legacy_key  # as perfeval 0.1 saved it
+    old = path.with_name(path.name.replace(evaluation.key, evaluation.legacy_key))
+    old.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    path.unlink()
+    assert load_review(evaluation, tmp_path).item("长效管理机制健全性").reviewed_score == 6
+    store.adjust(evaluation, "受益人群满意度", "4", "问卷样本不足", "王复核")
+    assert not old.exists() and store.path_for(evaluation).exists()
+    adjustments = load_review(evaluation, tmp_path).record.adjustments
+    assert set(adjustments) == {"长效管理机制健全性", "受益人群满意度"}
+
+
+# --- two indicators, one name ----------------------------------------------------------------
+
+
+def twin_rows() -> fg.Rows:
+    """The seed with 项目完成合格率 misnamed 项目完成率: two rows of one name, 10 points each."""
+    return fg.set_cell(fg.seed_rows(), "项目完成合格率", "指标名称", "项目完成率")
+
+
+def twins(tmp_path: Path) -> Path:
+    return fg.write_tsv(twin_rows(), tmp_path / "twins.txt")
+
+
+def test_a_repeated_name_is_reported(tmp_path: Path) -> None:
+    [evaluation], _ = read_form(twins(tmp_path))
+    [finding] = [f for f in run_checks(evaluation) if f.check == "indicator.duplicate"]
+    assert finding.evidence["indicators"] == ["项目完成率（第21行）", "项目完成率（第22行）"]
+
+
+def test_an_ambiguous_name_is_refused_and_a_row_names_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    form, params = twins(tmp_path), tmp_path / "params"
+    args = ["adjust", str(form), "--score", "1", "--reason", REASON, "--reviewer", "王复核"]
+    assert main([*args, "--indicator", "项目完成率", "--params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert "2 项指标都名为“项目完成率”" in err and "项目完成率（第22行）" in err
+    assert not params.exists() or not any(params.rglob("*.json"))
+    assert main([*args, "--indicator", "项目完成率（第22行）", "--params", str(params)]) == 0
+    [evaluation], _ = read_form(form)
+    review = load_review(evaluation, params)
+    assert review.totals().reviewed == 80  # 89 − 9 once, not 71
+    assert [item.reviewed_score for item in review.indicators][6:8] == [10, 1]
+
+
+def test_the_store_refuses_a_name_that_means_two_rows(tmp_path: Path) -> None:
+    [evaluation], _ = read_form(twins(tmp_path))
+    with pytest.raises(AdjustmentError, match="请指明调整哪一项"):
+        AdjustmentStore(tmp_path).adjust(evaluation, "项目完成率", "1", REASON, "王复核")
+
+
+def test_a_workbook_row_lands_on_its_own_indicator(tmp_path: Path) -> None:
+    [evaluation], _ = read_form(twins(tmp_path))
+    params = tmp_path / "params"
+    workbook = write_review_workbook(load_review(evaluation, params), tmp_path / "review.xlsx")
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["复核表"]
+    rows = {sheet.cell(r, 2).value: r for r in range(7, sheet.max_row + 1)}
+    second = rows["项目完成率（第22行）"]
+    sheet.cell(second, 5).value = 1
+    sheet.cell(second, 7).value = REASON
+    book.save(workbook)
+    result = import_review(workbook, "王复核", params_dir=params)
+    assert [t.indicator for t in result.taken] == ["项目完成率（第22行）"] and not result.refused
+    assert result.review.totals().reviewed == 80
+
+
+def test_the_panel_saves_to_the_row_it_shows(tmp_path: Path) -> None:
+    from perfeval.show.widgets import ReviewPanel
+
+    [evaluation], _ = read_form(twins(tmp_path))
+    params = tmp_path / "params"
+    panel = ReviewPanel(load_review(evaluation, params), params)
+    panel.go(7)  # the second 项目完成率
+    panel.score.value = 1
+    panel.reason.value = REASON
+    panel.reviewer.value = "王复核"
+    panel.save.click()
+    review = load_review(evaluation, params)
+    assert set(review.record.adjustments) == {"项目完成率（第22行）"}
+    assert review.totals().reviewed == 80
