@@ -257,6 +257,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options that carry words a person typed (not file names): decoded as the terminal wrote them.
+TYPED_TEXT = {
+    "reason": "--reason",
+    "reviewer": "--reviewer",
+    "indicator": "--indicator",
+    "sheet": "--sheet",
+}
+
+
+def terminal_text(value: str, option: str) -> str:
+    """Words typed in a terminal: as given when they are valid text; GBK/GB18030 bytes (a
+    Chinese Windows console, an old SSH client) read as such; anything else refused."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    raw = value.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise PerfevalError(
+            f"{option} 的内容不是可识别的文字（终端编码既不是 UTF-8 也不是 GBK）；"
+            "请把终端设为 UTF-8 后重新输入"
+        ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -265,6 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="perfeval: %(message)s",
     )
     try:
+        for attr, option in TYPED_TEXT.items():
+            if isinstance(getattr(args, attr, None), str):
+                setattr(args, attr, terminal_text(getattr(args, attr), option))
         code: int = args.handler(args)
     except PerfevalError as error:
         print(f"perfeval: 错误: {error}", file=sys.stderr)

@@ -135,3 +135,99 @@ def test_the_panel_saves_to_the_row_it_shows(tmp_path: Path) -> None:
     review = load_review(evaluation, params)
     assert set(review.record.adjustments) == {"项目完成率（第22行）"}
     assert review.totals().reviewed == 80
+
+
+# --- the round trip through review.xlsx, exactly -----------------------------------------------
+
+
+def test_an_untouched_workbook_changes_nothing_even_with_long_decimals(tmp_path: Path) -> None:
+    rows = fg.set_cell(fg.seed_rows(), "受益人群满意度", "自评分", "4.1234567890123456789")
+    [evaluation], _ = read_form(fg.write_tsv(rows, tmp_path / "long.txt"))
+    params = tmp_path / "params"
+    workbook = write_review_workbook(load_review(evaluation, params), tmp_path / "review.xlsx")
+    result = import_review(workbook, "王复核", params_dir=params)
+    assert result.taken == [] and result.refused == []
+    assert "没有新的改动" in result.report()
+    assert not params.exists() or not any(params.rglob("*.json"))
+
+
+# --- the store's own file, damaged or linked ---------------------------------------------------
+
+
+def saved(tmp_path: Path) -> tuple[AdjustmentStore, Path]:
+    store = AdjustmentStore(tmp_path)
+    store.adjust(seed(), "长效管理机制健全性", "6", REASON, "王复核")
+    return store, store.path_for(seed())
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda h: h[0].update(new=1000), "超过当时的权重"),
+        (lambda h: h[0].update(new=-5), "超出 0 到 1000 的范围"),
+        (lambda h: h[0].update(new="1E+400"), "超出 0 到 1000 的范围"),
+        (lambda h: h[0].update(new=6.123), "超过两位小数"),
+        (lambda h: h[0].update(weight=[]), "不是数字"),
+        (lambda h: h.append(7), "不是一个对象"),
+        (lambda h: h[0].update(at=None), "at 应为"),
+        (lambda h: h[0].update(reviewer={"x": 1}), "reviewer"),
+    ],
+)
+def test_a_damaged_history_is_refused_with_its_entry_and_field(
+    tmp_path: Path, damage: object, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, path = saved(tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    damage(data["history"])  # type: ignore[operator]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    before = path.read_bytes()
+    args = ["adjust", str(fg.SEED_TSV), "--indicator", "受益人群满意度", "--score", "4"]
+    code = main([*args, "--reason", "样本不足", "--reviewer", "王复核", "--params", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "第1条" in err or "第2条" in err
+    assert says in err
+    assert path.read_bytes() == before  # nothing saved, so a retry records nothing twice
+
+
+def test_a_linked_review_file_is_refused_not_replaced(tmp_path: Path) -> None:
+    store, path = saved(tmp_path / "params")
+    target = tmp_path / "elsewhere.json"
+    path.rename(target)
+    path.symlink_to(target)
+    with pytest.raises(Exception, match="符号链接"):
+        store.adjust(seed(), "受益人群满意度", "4", "样本不足", "王复核")
+    assert path.is_symlink() and "受益人群满意度" not in target.read_text(encoding="utf-8")
+
+
+# --- words typed in a GBK terminal ------------------------------------------------------------
+
+
+def test_gbk_arguments_are_read_as_gbk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def typed(text: str) -> str:  # what Python makes of GBK bytes under a UTF-8 locale
+        return text.encode("gbk").decode("utf-8", "surrogateescape")
+
+    params = tmp_path / "params"
+    args = ["adjust", str(fg.SEED_TSV), "--indicator", typed("受益人群满意度"), "--score", "4"]
+    assert (
+        main(
+            [
+                *args,
+                "--reason",
+                typed("样本不足"),
+                "--reviewer",
+                typed("王复核"),
+                "--params",
+                str(params),
+            ]
+        )
+        == 0
+    )
+    adjustment = load_review(seed(), params).item("受益人群满意度").adjustment
+    assert adjustment is not None and (adjustment.reason, adjustment.reviewer) == (
+        "样本不足",
+        "王复核",
+    )
+    garbage = "\udcff\udcfe"
+    code = main([*args[:-1], "4", "--reason", garbage, "--reviewer", "王", "--params", str(params)])
+    assert code == 2 and "终端编码" in capsys.readouterr().err

@@ -97,6 +97,23 @@ def _dump_decimal(value: Decimal | None) -> int | float | str | None:
     return number if Decimal(repr(number)) == value else str(value)
 
 
+#: No weight or score on a form comes near this; a larger one in a history was typed by hand.
+MAX_POINTS = Decimal(1000)
+
+
+def _check_score_change(values: dict[str, Any]) -> None:
+    """A recorded score within what a score can be: ValueError naming the field."""
+    for name in ("old", "new", "weight", "self_score"):
+        value = values[name]
+        if value is not None and not Decimal(0) <= value <= MAX_POINTS:
+            raise ValueError(f"{name} 为 {value}，超出 0 到 {MAX_POINTS} 的范围")
+    new, weight = values["new"], values["weight"]
+    if weight is not None and new > weight:
+        raise ValueError(f"new（复核得分）{new} 超过当时的权重 {weight}")
+    if new != new.quantize(_CENT):
+        raise ValueError(f"new（复核得分）{new} 超过两位小数")
+
+
 def _load_decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
@@ -170,6 +187,8 @@ class Change:
                 values[name] = value
         if kind == "score" and (values["indicator"] is None or values["new"] is None):
             raise ValueError("score 变更缺少 indicator 或 new")
+        if kind == "score":
+            _check_score_change(values)
         if kind == "status" and values["status"] not in STATUSES:
             raise ValueError(f"status 应为 {'、'.join(STATUSES)} 之一")
         return cls(kind=kind, at=when, reviewer=reviewer, **values)
@@ -493,11 +512,21 @@ class AdjustmentStore:
 
     # --- inside ---------------------------------------------------------------
 
+    def _refuse_links(self, path: Path) -> None:
+        """A review file that is a link would be replaced by a plain file at the next save,
+        and the link's target would silently stop getting changes: refused instead."""
+        if path.is_symlink():
+            raise ParamsError(
+                f"{path} 是一个符号链接（指向 {os.readlink(path)}）；perfeval 只读写普通文件，"
+                "请把链接换成它所指的文件本身，或把整个 adjustments 文件夹链接到共享位置"
+            )
+
     def _record(self, evaluation: Evaluation, history: list[Change]) -> ProjectRecord:
         state, orphaned = mark_stale(replay(history), evaluation)
         return ProjectRecord(evaluation.key, history, state, orphaned)
 
     def _read(self, path: Path, key: str) -> list[Change]:
+        self._refuse_links(path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -509,6 +538,10 @@ class AdjustmentStore:
                 f"{path} 第{error.lineno}行第{error.colno}列: 复核调整文件不是有效的 JSON（{error.msg}）；"
                 "请修正或从备份恢复该文件，perfeval 不会覆盖它"
             ) from None
+        except (RecursionError, ValueError, ArithmeticError) as error:
+            raise ParamsError(
+                f"{path}: 复核调整文件无法解析（{type(error).__name__}）；请修正或从备份恢复该文件"
+            ) from None
         if not isinstance(data, dict) or not isinstance(data.get("history"), list):
             raise ParamsError(f"{path}: 复核调整文件缺少 history 列表；请修正或从备份恢复该文件")
         if data.get("key") != key:
@@ -519,7 +552,7 @@ class AdjustmentStore:
         for number, entry in enumerate(data["history"], start=1):
             try:
                 history.append(Change.from_json(entry))
-            except ValueError as error:
+            except (ValueError, TypeError, ArithmeticError) as error:
                 raise ParamsError(
                     f"{path}: history 第{number}条记录有误：{error}；请修正该文件"
                 ) from None
@@ -536,11 +569,15 @@ class AdjustmentStore:
             history = self._history(evaluation)
             before = len(history)
             apply(history)
+            # Every step that can fail comes before the write: a change is saved only when
+            # the review it makes can be shown, so a retry never records it twice.
+            record = self._record(evaluation, history)
             if len(history) > before:
+                self._refuse_links(path)
                 self._write(path, evaluation, history)
                 if legacy is not None:  # moved under the project's own key: one file a project
                     legacy.unlink(missing_ok=True)
-        return self._record(evaluation, history)
+        return record
 
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
