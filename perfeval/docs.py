@@ -91,6 +91,13 @@ VARIANTS: dict[str, tuple[str, Variant]] = {
         _indicator("长效管理机制健全性", remark=None),
     ),
     "header.missing": ("自评时间 left blank", _project(evaluated_on=None)),
+    "read.notice": (
+        "the text export cut at the readers' bound of rows",
+        lambda evaluation: replace(
+            copy.deepcopy(evaluation),
+            notices=["表格超过 5000 行，只读取了前 5000 行，其后的行（包括可能的合计行）未读取"],
+        ),
+    ),
     "indicator.duplicate": (
         "项目完成合格率 misnamed 项目完成率",
         _indicator("项目完成合格率", name="项目完成率"),

@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .fmt import plain
+
 __all__ = [
     "BudgetBlock",
     "BudgetRow",
@@ -28,6 +30,7 @@ __all__ = [
     "Project",
     "Source",
     "json_number",
+    "shown_path",
 ]
 
 
@@ -42,16 +45,37 @@ def json_number(value: Decimal | None) -> int | float | None:
 
 @dataclass(frozen=True)
 class Source:
-    """Where an evaluation was read from."""
+    """Where an evaluation was read from.
+
+    ``path`` opens the file; a name that is not UTF-8 (GBK bytes from a Windows archive)
+    holds Python's surrogate escapes there, and ``shown`` is that name decoded as well as
+    possible, for everything a person reads or a file records.
+    """
 
     path: str
     sheet: str | None = None
 
+    @property
+    def shown(self) -> str:
+        return shown_path(self.path)
+
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "sheet": self.sheet}
+        return {"path": self.shown, "sheet": self.sheet}
 
     def __str__(self) -> str:
-        return f"{self.path} [{self.sheet}]" if self.sheet else self.path
+        return f"{self.shown} [{self.sheet}]" if self.sheet else self.shown
+
+
+def shown_path(path: str) -> str:
+    """A file name as a person should see it: as is when it is text; bytes that are not
+    UTF-8 read as GB18030 (Chinese Windows), else with replacement marks. Always valid UTF-8."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in path):
+        return path
+    raw = path.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
 
 
 @dataclass
@@ -298,6 +322,9 @@ class Evaluation:
     #: "national-sichuan"; shown with the review so a reviewer knows how the form was read.
     layout: str = ""
     leftovers: list[Leftover] = field(default_factory=list)
+    #: What a reviewer must know about how the file was read (rows not read, formulas
+    #: without a computed value); the ``read.notice`` check reports each.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -308,7 +335,7 @@ class Evaluation:
         review again; two projects that differ in any of these never share one.
         """
         project = self.project
-        budget = "" if project.budget is None else format(project.budget.normalize(), "f")
+        budget = "" if project.budget is None else plain(project.budget)
         parts = [
             "2",  # the key's version: year, unit, department, name, format and budget
             str(self.year or ""),
@@ -372,6 +399,7 @@ class Evaluation:
             "grade_bands": [band.to_json() for band in self.grade_bands],
             "layout": self.layout or self.format,
             "leftovers": [leftover.to_json() for leftover in self.leftovers],
+            "notices": list(self.notices),
         }
         if national:
             data["budget_block"] = self.budget_block.to_json() if self.budget_block else None

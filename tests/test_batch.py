@@ -40,13 +40,13 @@ from perfeval.run.batch import (
     run_batch,
 )
 from perfeval.run.export import external_references
-from perfeval.run.handover import figures_in
+from perfeval.run.handover import handed_over
 from perfeval.run.manifest import code_sha256
 from perfeval.run.names import folder_names
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_NOTEBOOK = ROOT / "notebooks" / "review.ipynb"
-SEED_FOLDER = "2020-古美路街道-组团式服务联系群众专项-57791c"
+SEED_FOLDER = "2020-古美路街道-组团式服务联系群众专项-6cab03"
 HOSTILE = '<script>alert("x")</script>/../../逃逸\\CON'
 UNRELATED: fg.Rows = [["序号", "项目名称", "预算数(元)"], ["1", "社区活动", "1,000.00"]]
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{p}{i}" for p in ("COM", "LPT") for i in range(10))}
@@ -209,7 +209,9 @@ def test_run_on_a_mixed_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
         }
         # the review is computed once, in the kernel: the portfolio's figures are the ones
         # the notebook handed over, and the notebook wrote review.xlsx
-        assert figures_in(executed) == entry["summary"] and entry["summary"] is not None
+        handover = handed_over(executed)
+        assert handover is not None and handover.workbook_error is None
+        assert handover.figures == entry["summary"] and entry["summary"] is not None
         tags = [tag for cell in executed.cells for tag in cell.metadata.get("tags", [])]
         assert "injected-parameters" in tags and "interactive" in tags  # the panel stays here
         assert executed.metadata.papermill.output_path == str(folder / "review.ipynb")

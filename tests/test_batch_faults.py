@@ -114,8 +114,9 @@ def test_a_kernel_that_dies_fails_its_project_only(
 # --- a run killed outright ---------------------------------------------------------------
 
 
-def normalised_notebook(path: Path) -> list[tuple[str, str, list[Any]]]:
-    """The cells: type, source and outputs (without execution times and counts)."""
+def normalised_notebook(path: Path, out: Path) -> list[tuple[str, str, list[Any]]]:
+    """The cells: type, source and outputs (without execution times and counts, and with
+    the output folder's path — the injected workbook_path — as <out>)."""
     nb = nbformat.read(path, as_version=4)
     assert not nb.metadata.papermill.get("exception")
     cells = []
@@ -124,7 +125,7 @@ def normalised_notebook(path: Path) -> list[tuple[str, str, list[Any]]]:
             {key: value for key, value in output.items() if key != "execution_count"}
             for output in cell.get("outputs", [])
         ]
-        cells.append((cell.cell_type, cell.source, outputs))
+        cells.append((cell.cell_type, cell.source.replace(str(out.resolve()), "<out>"), outputs))
     return cells
 
 
@@ -143,7 +144,7 @@ def outputs_of(out: Path) -> dict[str, Any]:
         projects[folder] = {
             "entry": {k: v for k, v in entry.items() if k not in RUN_TIME_KEYS},
             "page": page,
-            "notebook": normalised_notebook(out / folder / "review.ipynb"),
+            "notebook": normalised_notebook(out / folder / "review.ipynb", out),
         }
     return {"files": files, "projects": projects}
 

@@ -26,6 +26,7 @@ from seedforms import (
     fixed_seed_rows,
     regrouped,
     seed,
+    with_evaluation,
     with_indicator,
     with_project,
     with_total,
@@ -956,6 +957,14 @@ CASES += [
     # template.leftover
     Case("template.leftover", "rows 指标2 and …… left", lambda: _left(F()), [("info", None)]),
     Case("template.leftover", "no template rows", F, []),
+    # read.notice
+    Case(
+        "read.notice",
+        "rows past the bound not read",
+        lambda: with_evaluation(F(), notices=["表格超过 5000 行，只读取了前 5000 行"]),
+        [("warning", None)],
+    ),
+    Case("read.notice", "read whole", F, []),
     # indicator.duplicate
     Case(
         "indicator.duplicate",

@@ -47,7 +47,7 @@ def a4_media_box(pdf: bytes) -> tuple[float, float]:
 
 
 def test_review_opens_offline_and_prints_on_a4(out: Path, tmp_path: Path) -> None:
-    review = out / "2020-古美路街道-组团式服务联系群众专项-57791c" / "review.html"
+    review = out / "2020-古美路街道-组团式服务联系群众专项-6cab03" / "review.html"
     with launch_browser() as browser, open_offline(browser, review) as (page, requested):
         assert requested == []
         assert page.title() == "(党建办) 组团式服务联系群众专项 - 绩效自评复核"

@@ -24,7 +24,8 @@ REVIEW_KEYS = {
     "history", "orphaned", "opinion", "status", "completed_by", "completed_at", "findings",
 }  # fmt: skip
 INDICATOR_KEYS = {
-    "name", "category", "weight", "self_score", "reviewed_score", "deviation", "adjustment", "findings",
+    "name", "ref", "category", "weight", "self_score", "reviewed_score", "deviation", "adjustment",
+    "findings",
 }  # fmt: skip
 
 

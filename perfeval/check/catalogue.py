@@ -7,6 +7,7 @@ check modules' ``CHECKS`` lists, so that importing a module registers nothing.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,8 @@ from . import narrative, national, scores
 from .base import Check, CheckSettings, Context
 
 __all__ = ["catalogue", "read_settings", "run_checks", "settings_from_json"]
+
+log = logging.getLogger("perfeval")
 
 
 class CheckRegistry:
@@ -74,7 +77,19 @@ def run_checks(evaluation: Evaluation, settings: CheckSettings | None = None) ->
         if check.id in settings.disabled or evaluation.format not in check.formats:
             continue
         severity = settings.severity.get(check.id)
-        for finding in check.function(evaluation, context):
+        try:
+            found = list(check.function(evaluation, context))
+        except Exception as error:  # one check's failure never hides the others' findings
+            log.info("检查项 %s 出错", check.id, exc_info=True)
+            found = [
+                Finding(
+                    check.id,
+                    "error",
+                    f"检查项“{check.title}”未能完成（{type(error).__name__}: {error}），"
+                    "其结论缺失；请人工核对此项，并把原表反馈给 perfeval 维护者。",
+                )
+            ]
+        for finding in found:
             findings.append(replace(finding, severity=severity) if severity else finding)
     order = {name: index for index, name in enumerate(i.name for i in evaluation.indicators)}
     findings.sort(key=lambda f: (SEVERITIES.index(f.severity), order.get(f.indicator or "", -1)))

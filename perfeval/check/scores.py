@@ -196,6 +196,19 @@ def check_category_subtotal(evaluation: Evaluation, context: Context) -> Iterato
 # --- scores and totals ----------------------------------------------------------
 
 
+@CHECKS.add("read.notice", "读取说明", "warning")
+def check_read_notice(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
+    """读取文件时有内容未能读入或按空白读入（超过行数上限的行、没有保存计算结果的公式）：复核前应核实这些内容。"""
+    for notice in evaluation.notices:
+        yield Finding(
+            "read.notice",
+            "warning",
+            f"读取原表时：{notice}。",
+            evidence={"text": notice},
+            suggestion="核实未读入的内容；必要时请单位重新报送完整、已保存计算结果的表格。",
+        )
+
+
 @CHECKS.add("indicator.duplicate", "指标重名", "warning")
 def check_indicator_duplicate(evaluation: Evaluation, context: Context) -> Iterator[Finding]:
     """两项指标名称相同（常见的复制粘贴疏漏）：核实是否重复填列；复核调整按“名称（第N行）”分别记录，不会落到另一项上。"""

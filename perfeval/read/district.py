@@ -134,6 +134,7 @@ class _Reader(SheetReader):
             grade_bands=parse_grade_bands(" ".join(notes)),
             format="district",
             layout="district",
+            notices=list(self.sheet.notices),
         )
 
     # --- header ----------------------------------------------------------------

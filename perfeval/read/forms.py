@@ -144,6 +144,14 @@ def read_forms(paths: Iterable[str | Path]) -> ReadResult:
             except FormError as error:
                 result.errors.append(error)
                 continue
+            except Exception as error:  # a form must never stop the others: say what broke
+                log.info("读取 %s 时出错", file, exc_info=True)
+                result.errors.append(
+                    FormError(
+                        f"读取时出错，未能读入（{type(error).__name__}: {error}）", path=str(file)
+                    )
+                )
+                continue
             result.evaluations.extend(evaluations)
             result.skipped.extend(skipped)
     return result

@@ -337,6 +337,7 @@ class _Reader(SheetReader):
             budget_block=block,
             layout=self.layout(block),
             leftovers=self.leftovers,
+            notices=list(self.sheet.notices),
         )
 
     def layout(self, block: BudgetBlock | None) -> str:

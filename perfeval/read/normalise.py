@@ -65,10 +65,26 @@ def parse_number(value: object) -> tuple[Decimal, bool] | None:
     Accepts thousands separators, full-width digits and a trailing 元 or 分.
     Raises ValueError for text that is not a number.
     """
+    parsed = _parse_number(value)
+    if parsed is not None:
+        number = parsed[0]
+        if not number.is_finite() or abs(number) >= MAX_NUMBER:
+            shown = fold_text(value) if isinstance(value, str) else repr(value)
+            raise ValueError(
+                f"数值“{shown}”过大或不是有限的数（表中金额、分值、比率都应小于 10 的 15 次方）"
+            )
+    return parsed
+
+
+#: No amount (in yuan), weight, score or rate on a form comes near this: 1,000 万亿.
+MAX_NUMBER = Decimal(10) ** 15
+
+
+def _parse_number(value: object) -> tuple[Decimal, bool] | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"不是数字：{value!r}")
+        raise ValueError(f"不是数字：{value!r}（逻辑值不能当作数字）")
     if isinstance(value, Decimal):
         return value, False
     if isinstance(value, int):

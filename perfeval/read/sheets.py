@@ -70,6 +70,9 @@ class Sheet:
     path: str
     name: str | None
     rows: list[list[Cell]] = field(default_factory=list)
+    #: What a reviewer must know about how the grid was read: rows past the bound not
+    #: read, formulas with no computed value read as blank.
+    notices: list[str] = field(default_factory=list)
 
     def texts_below(self, row: int) -> list[str]:
         """Each non-empty row below ``row`` as one line of its distinct texts (a merged
@@ -279,7 +282,20 @@ def _xlsx_sheet(path: Path, worksheet: object, plans: dict[str, WorksheetPlan]) 
             raise _unreadable(path, worksheet.title, error) from error
         finally:
             cells_by_row.close()
-    return _grid(path, worksheet.title, rows, plan.merges)
+    sheet = _grid(path, worksheet.title, rows, plan.merges)
+    if plan.cut:
+        sheet.notices.append(_cut_notice())
+    if plan.uncached:
+        cells = "、".join(plan.uncached[:10]) + ("等" if len(plan.uncached) > 10 else "")
+        sheet.notices.append(
+            f"单元格 {cells} 是公式但没有保存计算结果（文件可能由程序生成、未经电子表格软件保存），"
+            "读作空白；请在 Excel/WPS 中打开并保存后重新报送"
+        )
+    return sheet
+
+
+def _cut_notice() -> str:
+    return f"表格超过 {MAX_ROWS} 行，只读取了前 {MAX_ROWS} 行，其后的行（包括可能的合计行）未读取"
 
 
 _EMPTY = Cell()
@@ -293,6 +309,8 @@ def _xlsx_cell(cell: object) -> Cell:
         return Cell(value.date())
     if isinstance(value, date):
         return Cell(value)
+    if isinstance(value, bool):  # shown by Excel as TRUE/FALSE: never a number
+        return Cell("TRUE" if value else "FALSE")
     if isinstance(value, int | float):
         percent = "%" in str(getattr(cell, "number_format", None) or "")
         return Cell(_excel_number(value), percent)
@@ -465,7 +483,10 @@ def _xls_sheet(path: Path, book: object, worksheet: object) -> Sheet:
     merges = [
         (top + 1, left + 1, bottom, right) for top, bottom, left, right in worksheet.merged_cells
     ]
-    return _grid(path, worksheet.name, rows, merges)  # merged_cells: half-open, 0-based
+    sheet = _grid(path, worksheet.name, rows, merges)  # merged_cells: half-open, 0-based
+    if worksheet.nrows > MAX_ROWS:
+        sheet.notices.append(_cut_notice())
+    return sheet
 
 
 # --- text exports -------------------------------------------------------------
@@ -542,14 +563,18 @@ def read_text(path: Path) -> list[Sheet]:
     text = decode(path.read_bytes(), path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     rows: list[list[Cell]] = []
+    cut = False
     try:
         for number, record in enumerate(reader, start=1):
             if number > MAX_ROWS:
-                break
+                cut = any(value.strip() for value in record) or cut
+                if cut:
+                    break
+                continue
             rows.append([Cell(value if value.strip() else None) for value in record[:MAX_COLUMNS]])
     except csv.Error as error:
         raise UnsupportedFileError(f"文本无法按表格读取（{error}）", path=str(path)) from error
-    return [Sheet(str(path), None, rows)]
+    return [Sheet(str(path), None, rows, [_cut_notice()] if cut else [])]
 
 
 def _delimiter(text: str) -> str:

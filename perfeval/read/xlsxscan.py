@@ -37,6 +37,8 @@ from ..exceptions import UnsupportedFileError
 
 __all__ = ["MAX_HELD_TAGS", "MAX_XML_BYTES", "MAX_XML_TAGS", "WorksheetPlan", "plan_workbook"]
 
+#: Uncached formula cells listed by name (a count beyond).
+MAX_NOTED = 20
 #: Tags openpyxl may parse in one workbook (a few seconds of parsing a million).
 MAX_XML_TAGS = 2_000_000
 #: Bytes of XML openpyxl may parse in one workbook.
@@ -54,6 +56,12 @@ _ROW_NUMBER = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
 _CELL = rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"
 _REF = re.compile(rb"""(?:^|\s)ref\s*=\s*["']\s*""" + _CELL + rb"(?::" + _CELL + rb")?\s*[\"']")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+# A cell with a formula and no <v>: a workbook written by a program, never opened and
+# saved by a spreadsheet, so it has no computed value to read.
+_UNCACHED = re.compile(
+    rb"""<(?:\w+:)?c\s[^>]*?\br\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7})["'][^>]*>\s*"""
+    rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
 _CONTENT_TYPES = "[Content_Types].xml"
 _WORKBOOK_TYPES = tuple(
     f"application/vnd.{kind}.main+xml"
@@ -77,6 +85,10 @@ class WorksheetPlan:
     rows: int = 0
     #: merged ranges within the grid: top, left, bottom, right (1-based, inclusive)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: whether the part has rows past ``max_rows`` (not read)
+    cut: bool = False
+    #: cells holding a formula but no value computed by a spreadsheet (read as blank)
+    uncached: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -330,6 +342,9 @@ class _SheetScan:
             end = match.end() if match else len(segment)
             if self.state in (_DATA, _ROW) and segment.find(b"xmlns", position, end) >= 0:
                 self.whole = True  # a namespace declared among the rows: count it all as held
+            if self.state == _ROW and len(self.plan.uncached) < MAX_NOTED:
+                found = _UNCACHED.findall(segment, position, end)
+                self.plan.uncached += [ref.decode("ascii") for ref in found]
             self.count(segment.count(b"<", position, end), end - position)
             position = end
             if match:
@@ -374,6 +389,8 @@ class _SheetScan:
         found = _ROW_NUMBER.search(attributes)
         self.counter = _row_number(found[1], self) if found else self.counter + 1
         self.seen += 1
+        if self.counter > self.max_rows or self.seen > self.max_rows:
+            self.plan.cut = True
         if not self.whole and (self.counter > self.max_rows or self.seen > self.max_rows):
             self.state = _REST  # openpyxl is stopped before this row
             return

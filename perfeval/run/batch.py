@@ -23,6 +23,7 @@ the output folder.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -38,8 +39,8 @@ from tqdm import tqdm
 from ..atomic import LockBusy, exclusive_lock, remove_partials, write_atomic
 from ..check.base import CheckSettings
 from ..exceptions import FormError, NoFormError, PerfevalError, RunError
-from ..model import Evaluation
-from ..names import inside
+from ..model import Evaluation, shown_path
+from ..names import inside, safe_name
 from ..read.forms import read_forms
 from ..review.build import SETTINGS_FILE, load_review, load_settings
 from ..review.portfolio import PortfolioRow, ProjectFigures, href
@@ -129,7 +130,7 @@ class ProjectRun:
             "project": evaluation.project.name,
             "unit": evaluation.project.unit,
             "year": evaluation.year,
-            "source": evaluation.source.path,
+            "source": evaluation.source.shown,
             "result": "ok" if self.state in ("done", "skipped") else "failed",
             "error": self.error,
             "outputs": self.outputs,
@@ -153,6 +154,28 @@ def _summary(
         log.warning("%s: %s", evaluation.source, error)
         return None
     return ProjectFigures.of_review(review).to_json()
+
+
+#: Where a run links forms whose file names are not UTF-8, under names a notebook can hold.
+INPUTS = ".perfeval-inputs"
+
+
+def _utf8_path(path: Path, out_dir: Path) -> Path:
+    """The form as the kernel opens it: its own path, or — when the name is not UTF-8 (GBK
+    bytes from a Windows archive), which no notebook or manifest can hold — a link to it
+    under ``out/.perfeval-inputs/`` named by a hash of its path."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    folder = out_dir / INPUTS / hashlib.sha256(os.fsencode(text)).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / (safe_name(shown_path(path.name)) or "form")
+    if not link.is_symlink():
+        link.symlink_to(path)
+    return link
 
 
 def _plan(
@@ -190,7 +213,7 @@ def _plan(
             "input_sha256": file_hashes[source],
             "sheet": evaluation.source.sheet,
             "parameters": {
-                "form_path": str(source),
+                "form_path": str(_utf8_path(source, out_dir)),
                 "sheet": evaluation.source.sheet,
                 "params_dir": str(params_dir),
             },

@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..atomic import PARTIAL_PREFIX, remove_partials, write_atomic
-from .handover import figures_in
+from ..exceptions import PerfevalError
+from .handover import handed_over
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -325,10 +326,14 @@ class NotebookRunner:
             # handed over its figures; a notebook of one's own without that cell gets
             # them computed here.
             if error is None:
+                handover = handed_over(nb)
                 try:
-                    summary = figures_in(nb)
-                    if summary is None or not workbook.is_file():
+                    if handover is None:
                         summary = self._write_workbook(job, workbook)
+                    else:
+                        summary = handover.figures
+                        if handover.workbook_error is not None:
+                            raise PerfevalError(handover.workbook_error)
                     outputs["workbook"] = f"{job.folder}/{WORKBOOK_NAME}"
                 except Exception as failure:
                     error = _short(f"复核工作簿 {WORKBOOK_NAME} 未能写出：{_reason(failure)}")

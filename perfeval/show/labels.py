@@ -36,7 +36,9 @@ LAYOUT_LABELS = {
 
 def layout_label(layout: str, form_format: str) -> str:
     """The layout a form was read as, in a reviewer's words."""
-    return LAYOUT_LABELS.get(layout) or FORMAT_LABELS.get(form_format, "—")
+    if layout.split("-")[0] == form_format and layout in LAYOUT_LABELS:
+        return LAYOUT_LABELS[layout]
+    return FORMAT_LABELS.get(form_format, "—")
 
 
 # key -> (label, kind); kind says how a value is written: money (yuan), rate (a fraction),
