@@ -26,6 +26,7 @@ TOP_KEYS = {
     "grade_bands",
     "layout",
     "leftovers",
+    "notices",
     # documented as extra: the layout and the stable key of the evaluation
     "format",
     "key",

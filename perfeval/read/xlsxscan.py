@@ -56,6 +56,8 @@ _ROW_NUMBER = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
 _CELL = rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"
 _REF = re.compile(rb"""(?:^|\s)ref\s*=\s*["']\s*""" + _CELL + rb"(?::" + _CELL + rb")?\s*[\"']")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+# A cell's value, as stored: <v>…</v> or an inline string.
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)>")
 # A cell with a formula and no <v>: a workbook written by a program, never opened and
 # saved by a spreadsheet, so it has no computed value to read.
 _UNCACHED = re.compile(
@@ -323,6 +325,7 @@ class _SheetScan:
         self.seen = 0  # <row> elements taken so far
         self.area = 0  # cells covered by the merges kept
         self.merge_tags = 0
+        self.beyond = False
         self.tags: tuple[re.Pattern[bytes], re.Pattern[bytes]] | None = None
 
     def feed(self, segment: bytes) -> None:
@@ -336,6 +339,8 @@ class _SheetScan:
             self.count(segment.count(b"<", 0, root.end()), root.end())
             position = root.end()
         sheet_tag, merge_tag = self.tags
+        if self.beyond and not self.plan.cut and _VALUE.search(segment, position):
+            self.plan.cut = True  # a row past the bound holds a value: not read
         while position < len(segment):
             pattern = merge_tag if self.state == _REST else sheet_tag
             match = pattern.search(segment, position)
@@ -390,7 +395,7 @@ class _SheetScan:
         self.counter = _row_number(found[1], self) if found else self.counter + 1
         self.seen += 1
         if self.counter > self.max_rows or self.seen > self.max_rows:
-            self.plan.cut = True
+            self.beyond = True  # rows past the bound: cut, if any of them holds a value
         if not self.whole and (self.counter > self.max_rows or self.seen > self.max_rows):
             self.state = _REST  # openpyxl is stopped before this row
             return
