@@ -28,11 +28,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from perfeval.review.store import ProjectRecord
-
 from perfeval.check.catalogue import run_checks
 from perfeval.model import DeclaredTotal, Evaluation, Indicator, Project, Source
 from perfeval.review.build import build_review, load_review
+from perfeval.review.store import ProjectRecord
 from perfeval.show.widgets import ReviewPanel
 
 BUDGET_MS = 50.0

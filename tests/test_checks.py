@@ -1174,3 +1174,55 @@ def test_findings_come_most_severe_first_then_in_form_order() -> None:
         order = [rows.get(f.indicator or "", -1) for f in group]
         assert order == sorted(order), severity
     assert findings[0].check == "category.subtotal"  # the whole form before its rows
+
+
+# --- rule.boilerplate at scale ---------------------------------------------------------------
+
+
+def _every_pair(texts: list[str], threshold: float) -> set[frozenset[int]]:
+    """The groups difflib gives comparing every pair: the reference the index must equal."""
+    from difflib import SequenceMatcher
+
+    parent = list(range(len(texts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a in range(len(texts)):
+        for b in range(a + 1, len(texts)):
+            if min(len(texts[a]), len(texts[b])) < 20:
+                continue
+            if SequenceMatcher(None, texts[a], texts[b], autojunk=False).ratio() >= threshold:
+                parent[root(b)] = root(a)
+    groups: dict[int, set[int]] = {}
+    for i in range(len(texts)):
+        groups.setdefault(root(i), set()).add(i)
+    return {frozenset(g) for g in groups.values() if len(g) > 1}
+
+
+@pytest.mark.parametrize("seed_value", range(6))
+@pytest.mark.parametrize("threshold", [0.6, 0.9, 1.0])
+def test_similar_rules_are_exactly_those_of_comparing_every_pair(
+    seed_value: int, threshold: float
+) -> None:
+    import random
+
+    from perfeval.check.narrative import similar_rules
+    from perfeval.model import Indicator
+
+    rng = random.Random(seed_value)
+    words = ["预算", "执行率", "完成", "得分", "满意度", "达到", "以上", "不得分", "按比例", "扣"]
+    bases = ["".join(rng.choice(words) for _ in range(rng.randint(5, 20))) for _ in range(6)]
+    texts = []
+    for _ in range(40):
+        text = list(rng.choice(bases))
+        for _ in range(rng.randint(0, 6)):  # a few edits: some stay alike, some drift apart
+            text.insert(rng.randrange(len(text) + 1), rng.choice("的了和或及与"))
+        texts.append("".join(text))
+    indicators = [Indicator(f"指标{i}", Decimal(5), None, rule=t) for i, t in enumerate(texts)]
+    got = {
+        frozenset(int(m.name[2:]) for m in group) for group in similar_rules(indicators, threshold)
+    }
+    assert got == _every_pair(texts, threshold)

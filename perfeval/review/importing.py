@@ -154,9 +154,9 @@ def _check_row(
     """The score to submit for a row, a refusal, or None when there is nothing to record."""
     score = parse_score(row.score)
     if (
-        isinstance(row.score, float)
+        isinstance(row.score, Decimal | float)
         and written.score is not None
-        and row.score == float(written.score)
+        and float(row.score) == float(written.score)
     ):
         score = written.score  # a spreadsheet keeps 15 digits: the cell as it was written
     typed = str(row.score).strip() if row.score is not None else ""

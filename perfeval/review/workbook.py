@@ -7,17 +7,13 @@ through ``read_review_workbook``. Both sides use the names here, so they cannot 
 
 from __future__ import annotations
 
-import io
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import openpyxl
-from openpyxl.worksheet.worksheet import Worksheet
-
-from ..exceptions import PerfevalError
-from ..read.sheets import MAX_UNPACKED_BYTES
+from ..exceptions import FormError, PerfevalError
+from ..read.sheets import Sheet, read_sheets
 
 __all__ = [
     "BUDGET_LABEL",
@@ -35,9 +31,6 @@ __all__ = [
     "WrittenScore",
     "read_review_workbook",
 ]
-
-#: A review workbook unpacks to far less than this; a larger one is not one of ours.
-MAX_REVIEW_UNPACKED = 64 * 1024 * 1024
 
 REVIEW_SHEET, FINDINGS_SHEET, ORIGINAL_SHEET, META_SHEET = "复核表", "检查发现", "原表", "_perfeval"
 #: The review table's header row on 复核表; the rows above it are the header block.
@@ -91,46 +84,43 @@ def _text(value: object) -> str:
 
 
 def read_review_workbook(path: Path) -> ReviewWorkbook:
-    """A review workbook's identity and table; PerfevalError when it cannot be read."""
+    """A review workbook's identity and table; PerfevalError when it cannot be read.
+
+    Read like a form (``read.sheets``): streamed and bounded, so a small file that unpacks
+    into millions of cells is refused or read only as far as a review sheet reaches.
+    """
     path = Path(path)
     try:
-        data = path.read_bytes()
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > min(MAX_UNPACKED_BYTES, MAX_REVIEW_UNPACKED):
-            raise PerfevalError(
-                f"{path}: 工作簿解压后过大（{unpacked // 1048576} MB），不像复核工作簿，拒绝读取"
-            )
-        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except PerfevalError:
-        raise
+        with path.open("rb") as handle:
+            if not handle.read(4).startswith(b"PK\x03\x04"):
+                raise PerfevalError(f"{path}: 不是 .xlsx 工作簿；请确认复核表已保存为 .xlsx")
+        grids = {grid.name: grid for grid in read_sheets(path)}
+    except FormError as error:
+        raise PerfevalError(f"无法读取复核工作簿：{error}") from None
     except OSError as error:
         raise PerfevalError(f"{path}: 无法读取复核工作簿（{error.strerror or error}）") from None
-    except Exception as error:  # zipfile and openpyxl raise many kinds for a broken file
+    if META_SHEET not in grids:
         raise PerfevalError(
-            f"{path}: 不是可读取的 Excel 工作簿（{type(error).__name__}: {error}）；请确认已保存为 .xlsx"
-        ) from None
-    try:
-        if META_SHEET not in workbook.sheetnames:
-            raise PerfevalError(
-                f"{path}: 不是 perfeval 生成的复核工作簿（缺少隐藏工作表“{META_SHEET}”），无法导入"
-            )
-        result = _read_meta(path, workbook[META_SHEET])
-        name = result.get("review_sheet") or REVIEW_SHEET
-        if name not in workbook.sheetnames:
-            raise PerfevalError(f"{path}: 工作簿中没有“{name}”工作表；请勿重命名或删除该工作表")
-        result.rows = _read_table(path, workbook[name])
-        return result
-    finally:
-        workbook.close()
+            f"{path}: 不是 perfeval 生成的复核工作簿（缺少隐藏工作表“{META_SHEET}”），无法导入"
+        )
+    result = _read_meta(path, grids[META_SHEET])
+    name = result.get("review_sheet") or REVIEW_SHEET
+    if name not in grids:
+        raise PerfevalError(f"{path}: 工作簿中没有“{name}”工作表；请勿重命名或删除该工作表")
+    result.rows = _read_table(path, grids[name])
+    return result
 
 
-def _read_meta(path: Path, sheet: Worksheet) -> ReviewWorkbook:
+def _values(sheet: Sheet, first: int = 1) -> Iterator[tuple[int, list[object]]]:
+    for number, row in enumerate(sheet.rows[first - 1 :], start=first):
+        yield number, [cell.value for cell in row]
+
+
+def _read_meta(path: Path, sheet: Sheet) -> ReviewWorkbook:
     result = ReviewWorkbook(path, {})
     in_table = False
-    for number, (key, value, reason) in enumerate(
-        sheet.iter_rows(min_col=1, max_col=3, values_only=True), start=1
-    ):
+    for number, values in _values(sheet):
+        key, value, reason = [*values, None, None, None][:3]
         if not _text(key):
             continue
         if not in_table:
@@ -151,25 +141,25 @@ def _read_meta(path: Path, sheet: Worksheet) -> ReviewWorkbook:
     return result
 
 
-def _read_table(path: Path, sheet: Worksheet) -> list[EditedRow]:
+def _read_table(path: Path, sheet: Sheet) -> list[EditedRow]:
     """The rows between the header (found by its labels) and the totals."""
     header: dict[str, int] = {}
     header_row = 0
-    for number, values in enumerate(sheet.iter_rows(max_row=40, values_only=True), start=1):
+    for number, values in _values(sheet):
+        if number > 40:
+            break
         labels = {_text(v): i for i, v in enumerate(values)}
         if {"指标名称", "复核得分", "调整理由"} <= labels.keys():
             header, header_row = labels, number
             break
     if not header:
         raise PerfevalError(
-            f"{path} 工作表“{sheet.title}”: 找不到表头（应有“指标名称”“复核得分”“调整理由”三列，"
+            f"{path} 工作表“{sheet.name}”: 找不到表头（应有“指标名称”“复核得分”“调整理由”三列，"
             f"生成时在第{HEADER_ROW}行）"
         )
     at = [header.get("一级指标", -1), header["指标名称"], header["复核得分"], header["调整理由"]]
     rows: list[EditedRow] = []
-    for number, values in enumerate(
-        sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
-    ):
+    for number, values in _values(sheet, header_row + 1):
         category, name, score, reason = (values[i] if 0 <= i < len(values) else None for i in at)
         if _text(name) in TOTAL_LABELS or (_text(category), _text(name)) == BUDGET_LABEL:
             break
