@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import pytest
 from browser_support import (
     descendant_pids,
@@ -39,6 +40,7 @@ NOTEBOOK = REPO / "notebooks" / "review.ipynb"
 SEED_XLSX = REPO / "examples" / "000_81c9c1dad6fba498.xlsx"
 ARTIFACTS = REPO / "outputs" / "test-artifacts"
 REASON = "合计96分隐含政策知晓率得7分，经核对知晓率问卷，达到目标"
+TEX = "$x^2+1$ 与 $$\\alpha$$"
 
 
 def write_notebook(workspace: Path) -> Path:
@@ -46,6 +48,11 @@ def write_notebook(workspace: Path) -> Path:
     form = workspace / "forms" / SEED_XLSX.name
     form.parent.mkdir(parents=True)
     shutil.copyfile(SEED_XLSX, form)
+    book = openpyxl.load_workbook(form)  # form text that MathJax would typeset
+    sheet = book["自评表"]
+    name = next(c for row in sheet.iter_rows() for c in row if c.value == "项目名称")
+    sheet.cell(name.row, name.column + 1).value = f"组团式服务联系群众专项 {TEX}"
+    book.save(form)
     notebook = load_notebook_node(str(NOTEBOOK))  # papermill's reader: every cell gets tags
     # In JupyterLab the kernel starts in the notebook's folder: relative paths resolve there.
     parameters = {"form_path": f"forms/{SEED_XLSX.name}", "params_dir": "params"}
@@ -65,6 +72,9 @@ def test_reviewer_moves_a_score_and_saves_it(tmp_path: Path) -> None:
 
             panel = page.locator(".perfeval-panel")
             panel.wait_for(state="attached", timeout=30_000)
+            # Form text with $…$ shows as written, never typeset as mathematics.
+            wait_for_text(page, TEX, timeout=10)
+            assert page.locator("mjx-container, .MathJax").count() == 0
             panel.scroll_into_view_if_needed()
             total = panel.locator(".perfeval-total")
             wait_for_text(page, "复核合计：89 分（良好）", timeout=30)

@@ -89,7 +89,7 @@ def test_public_names() -> None:
 def test_every_fragment_is_balanced_html_in_a_review_div(tmp_path: Path) -> None:
     review = review_of(seed(), tmp_path)
     for name, fragment in fragments(review).items():
-        assert fragment.startswith('<div class="pe-review">'), name
+        assert fragment.startswith('<div class="pe-review tex2jax_ignore mathjax_ignore">'), name
         parse(fragment)
     parse(render.stylesheet())
 

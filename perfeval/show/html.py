@@ -4,7 +4,7 @@ severity and the totals, and the stylesheet they share.
 Forms are untrusted: every string that comes from a form (names, remarks, rules,
 the messages and evidence that quote them, the file name) goes through
 ``html.escape``, so a remark ``<script>`` shows as text. The fragments are plain
-HTML tables and lists inside ``<div class="pe-review">``, styled by ``stylesheet()``
+HTML tables and lists inside ``<div class="pe-review tex2jax_ignore mathjax_ignore">``, styled by ``stylesheet()``
 (print-friendly, A4, no external fonts or files), so an executed notebook exported
 by nbconvert opens offline and prints.
 
@@ -110,7 +110,7 @@ def _multiline(value: str | None) -> str:
 
 
 def _wrap(*parts: str) -> str:
-    return f'<div class="pe-review">{"".join(parts)}</div>'
+    return f'<div class="pe-review tex2jax_ignore mathjax_ignore">{"".join(parts)}</div>'
 
 
 def _badge(severity: str) -> str:
