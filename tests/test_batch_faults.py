@@ -199,6 +199,32 @@ def test_a_killed_run_restarts_to_the_outputs_of_an_uninterrupted_one(tmp_path: 
         assert restarted["projects"][folder] == expected, folder
 
 
+def test_sigterm_to_the_whole_process_group_leaves_no_traceback(tmp_path: Path) -> None:
+    """A service manager stops a run by signalling its process group: the parent and every
+    worker get SIGTERM, then the parent sends its own; shutting the kernels down must not be
+    cut short by the second one, nor print a traceback."""
+    forms, params = tmp_path / "forms", tmp_path / "params"
+    write_forms(forms, ["甲", "乙", "丙", "丁", "戊", "己"])
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "perfeval", "run", str(forms), "--out", str(out)]
+    command += ["--params", str(params), "--jobs", "2"]  # the real notebook
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while not (out / "manifest.json").exists():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)  # the workers busy: a project running, a spare kernel starting
+    started = descendant_pids(process.pid)
+    os.killpg(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    text = err.decode("utf-8", "replace")
+    assert "Traceback" not in text, text
+    assert "已中断" in text
+    assert wait_gone(started, timeout=30) == set()
+
+
 # --- memory ------------------------------------------------------------------------------
 
 

@@ -383,8 +383,12 @@ def worker_main(config: WorkerConfig, tasks: Queue[Job | None], results: Queue[A
     except _Terminated:
         pass
     finally:
+        # A second SIGTERM (the process group's, then the parent's) must not cut the
+        # shutdown of the kernels short, nor print a traceback in the middle of it.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if runner is not None:
-            runner.close()
+            with contextlib.suppress(Exception):
+                runner.close()
 
 
 def _crashed(job: Job, exitcode: int | None, started: tuple[str, float] | None) -> JobResult:

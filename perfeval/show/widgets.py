@@ -241,9 +241,7 @@ class ReviewPanel:
         )
         rows.append(("检查发现", f'<ol class="pe-findings">{found}</ol>' if found else "无"))
         body = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
-        return (
-            f'<div class="pe-review tex2jax_ignore mathjax_ignore"><h3>{escape(indicator.name)}</h3><table>{body}</table></div>'
-        )
+        return f'<div class="pe-review tex2jax_ignore mathjax_ignore"><h3>{escape(indicator.name)}</h3><table>{body}</table></div>'
 
     def _show_change(self) -> None:
         item = self.item
