@@ -170,6 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         notebook=Path(args.notebook) if args.notebook else None,
+        project_timeout=args.timeout,
     )
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
@@ -252,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=_positive, help="parallel workers (default: one per core)")
     _add_params(run)
     run.add_argument("--force", action="store_true", help="redo every project, changed or not")
+    run.add_argument(
+        "--timeout",
+        type=_positive,
+        default=1800,
+        help="seconds a project may run before its kernel is stopped (default: 1800)",
+    )
     run.add_argument("--notebook", help="the notebook to run (default: notebooks/review.ipynb)")
     run.set_defaults(handler=cmd_run)
     return parser

@@ -393,3 +393,12 @@ def test_an_interrupted_run_leaves_nothing_half_done_and_resumes(tmp_path: Path)
         [forms], RunOptions(out_dir=out, params_dir=params, jobs=2, notebook=notebook)
     )
     assert (report.count("skipped"), report.count("done")) == (finished, 3 - finished)
+
+
+def test_jobs_beyond_the_machine_are_capped(caplog: pytest.LogCaptureFixture) -> None:
+    from perfeval.run.batch import default_jobs, worker_count
+
+    assert worker_count(1000, 2000) == 4 * default_jobs()
+    assert "超过本机可承受的并行数" in caplog.text
+    assert worker_count(1000, 3) == 3  # never more workers than projects
+    assert worker_count(None, 2000) == default_jobs()

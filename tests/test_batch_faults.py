@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +292,74 @@ def test_a_worker_does_not_pile_up_kernel_connections(tmp_path: Path) -> None:
     # From the second job on a worker holds one kernel running and one warm: no more.
     (fds, threads), (last_fds, last_threads) = after[1], after[-1]
     assert last_fds - fds <= 2 and last_threads - threads <= 1, after
+
+
+# --- a kernel that never returns ----------------------------------------------------------------
+
+
+def test_a_cell_that_never_returns_fails_its_project_at_the_timeout(tmp_path: Path) -> None:
+    """A cell that ignores interrupts and loops forever (it hung the run for good): the
+    interrupt at the cell's time does nothing, so the project's time runs out, its kernel
+    is killed, the project fails by name, and the others run."""
+    forms, params = tmp_path / "forms", tmp_path / "params"
+    write_forms(forms, ["甲", "乙"])
+    hang = (
+        "import signal, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "if '甲' in open(form_path, encoding='utf-8').read():\n"
+        "    while True:\n"
+        "        time.sleep(0.1)"
+    )
+    notebook = standin_notebook(tmp_path / "review.ipynb", hang)
+    started = time.monotonic()
+    report = run_batch(
+        [forms],
+        RunOptions(
+            out_dir=tmp_path / "out",
+            params_dir=params,
+            jobs=2,
+            notebook=notebook,
+            cell_timeout=3,
+            project_timeout=8,
+        ),
+    )
+    assert time.monotonic() - started < 120
+    states = {p.evaluation.project.name: (p.state, p.error) for p in report.projects}
+    assert states["乙项目"] == ("done", None)
+    state, error = states["甲项目"]
+    assert state == "failed" and "超过 8 秒" in str(error)
+
+
+# --- a full disk -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 300 KB file system (tmpfs), where the machine lets this process mount one."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_fails_projects_by_name_and_leaves_nothing_half_written(
+    small_disk: Path,
+) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    out = small_disk / "out"
+    report = run_batch(
+        [examples / "000_81c9c1dad6fba498.txt", examples / "national"],
+        RunOptions(out_dir=out, params_dir=small_disk.parent / "params", jobs=1),
+    )
+    assert report.failed, "300 KB cannot hold four reviews"
+    assert all("磁盘空间不足" in str(project.error) for project in report.failed)
+    assert not [p for p in out.rglob("*") if p.name.startswith(".partial-")]
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["projects"]
+    assert {e["result"] for e in entries.values()} >= {"failed"}

@@ -68,6 +68,7 @@ __all__ = [
     "RunOptions",
     "RunReport",
     "default_jobs",
+    "worker_count",
     "run_batch",
 ]
 
@@ -87,6 +88,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def worker_count(requested: int | None, projects: int) -> int:
+    """Workers for a run: as asked (one per core by default), never more than there are
+    projects, nor more than four per core — each worker keeps a kernel and a spare, about
+    250 MB, so ``--jobs 1000`` would exhaust the machine long before it ran faster."""
+    most = 4 * default_jobs()
+    wanted = requested or default_jobs()
+    if wanted > most:
+        log.warning("--jobs %d 超过本机可承受的并行数，按 %d 个工作进程运行", wanted, most)
+    return max(1, min(wanted, most, projects))
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """How to run a batch; paths are taken relative to the current folder."""
@@ -97,6 +109,7 @@ class RunOptions:
     force: bool = False
     notebook: Path | None = None  # None: DEFAULT_NOTEBOOK
     cell_timeout: float | None = 600.0  # seconds a cell may run before it is interrupted
+    project_timeout: float | None = 1800.0  # seconds a project may run before its kernel is killed
     warm_kernels: bool = True
 
 
@@ -453,9 +466,10 @@ def run_batch(
             kernel_log=str(kernel_log),
             warm_kernel=options.warm_kernels,
             cell_timeout=options.cell_timeout,
+            project_timeout=options.project_timeout,
         )
         try:
-            run_jobs(jobs, config, options.jobs or default_jobs(), on_result)
+            run_jobs(jobs, config, worker_count(options.jobs, len(jobs)), on_result)
         finally:
             progress.finish()
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME

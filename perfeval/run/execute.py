@@ -24,6 +24,7 @@ down and remove their temp files.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import multiprocessing
 import os
@@ -88,6 +89,9 @@ class WorkerConfig:
     kernel_log: str | None = None
     warm_kernel: bool = True
     cell_timeout: float | None = None
+    #: A project still running after this many seconds has its kernel killed, even one
+    #: whose cell ignores the interrupt sent at ``cell_timeout``.
+    project_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,8 @@ def _reason(error: BaseException) -> str:
     """An error as a reviewer reads it: our own errors say it all, others name their type."""
     from ..exceptions import PerfevalError
 
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return f"磁盘空间不足，无法写出复核结果（{error.filename or '输出文件夹'}）；请腾出空间后重新运行"
     return str(error) if isinstance(error, PerfevalError) else f"{type(error).__name__}: {error}"
 
 
@@ -249,6 +255,7 @@ class NotebookRunner:
             km = self._take_kernel()
         except Exception as error:
             raise RuntimeError(f"无法启动内核 {self.config.kernel_name}：{error}") from error
+        watchdog = _Watchdog(km, self.config.project_timeout)
         try:
             nb = papermill.execute_notebook(
                 job.notebook,
@@ -272,10 +279,16 @@ class NotebookRunner:
             # papermill saved the notebook with the error marked before raising.
             return nbformat.read(partial, as_version=4), message
         except DeadKernelError:  # killed, out of memory: nothing of the run was saved
+            if watchdog.fired:
+                raise RunError(
+                    f"项目运行超过 {self.config.project_timeout:g} 秒（某个单元格不响应中断），"
+                    "内核已被终止，复核未完成"
+                ) from None
             raise RunError(
                 "内核在运行中意外退出（被终止或内存不足），复核未完成；再次运行会重做该项目"
             ) from None
         finally:
+            watchdog.cancel()
             self._stop_kernel(km)
 
     @staticmethod
@@ -359,6 +372,32 @@ class NotebookRunner:
 
 
 # --- the pool ---------------------------------------------------------------------
+
+
+class _Watchdog:
+    """Kills a kernel still running a project after ``seconds`` (a thread's timer: the
+    worker's own thread is inside papermill, waiting on the kernel)."""
+
+    def __init__(self, km: AsyncKernelManager, seconds: float | None) -> None:
+        import threading
+
+        self.km, self.fired = km, False
+        self.timer = threading.Timer(seconds, self._kill) if seconds else None
+        if self.timer is not None:
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _kill(self) -> None:
+        self.fired = True
+        provisioner = getattr(self.km, "provisioner", None)
+        pid = getattr(getattr(provisioner, "process", None), "pid", None)
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
 
 
 def worker_main(config: WorkerConfig, tasks: Queue[Job | None], results: Queue[Any]) -> None:
