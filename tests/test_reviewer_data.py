@@ -231,3 +231,60 @@ def test_gbk_arguments_are_read_as_gbk(tmp_path: Path, capsys: pytest.CaptureFix
     garbage = "\udcff\udcfe"
     code = main([*args[:-1], "4", "--reason", garbage, "--reviewer", "王", "--params", str(params)])
     assert code == 2 and "终端编码" in capsys.readouterr().err
+
+
+# --- a read-only params folder, as a user without rights to it ---------------------------------
+
+
+def test_a_read_only_params_folder_for_another_user_is_refused_cleanly(tmp_path: Path) -> None:
+    """As root, every folder is writable; a reviewer is not root. The check runs in a forked
+    child that drops to ``nobody`` (everything it needs is imported already)."""
+    import io
+    import os
+    import sys
+
+    import shutil
+    import tempfile
+
+    if os.geteuid() != 0:
+        pytest.skip("dropping to another user needs root")
+    shared = Path(tempfile.mkdtemp(prefix="perfeval-ro-"))  # pytest's own folders are private
+    params = shared / "params"
+    AdjustmentStore(params).adjust(seed(), "长效管理机制健全性", "6", REASON, "王复核")
+    for path in [shared, params, *params.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)  # readable by all, writable by root only
+    before = {p: p.read_bytes() for p in params.rglob("*.json")}
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        os.close(read_end)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            sys.stderr = io.StringIO()
+            review = load_review(seed(), params)  # reading still works
+            args = ["adjust", str(fg.SEED_TSV), "--indicator", "受益人群满意度", "--score", "4"]
+            code = main(
+                [*args, "--reason", "样本不足", "--reviewer", "王复核", "--params", str(params)]
+            )
+            report = json.dumps(
+                {
+                    "read": str(review.item("长效管理机制健全性").reviewed_score),
+                    "code": code,
+                    "err": sys.stderr.getvalue(),
+                },
+                ensure_ascii=False,
+            )
+        except BaseException as error:
+            report = json.dumps({"crash": repr(error)}, ensure_ascii=False)
+        os.write(write_end, report.encode("utf-8"))
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = json.loads(pipe.read().decode("utf-8"))
+    os.waitpid(child, 0)
+    assert "crash" not in data, data
+    assert data["read"] == "6" and data["code"] == 2
+    assert "Traceback" not in data["err"] and "无法写入复核调整文件夹" in data["err"]
+    assert {p: p.read_bytes() for p in params.rglob("*.json")} == before
+    shutil.rmtree(shared)
