@@ -12,9 +12,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from . import fmt
+from . import fmt, root
 from .check.catalogue import read_settings
 from .exceptions import PerfevalError
 from .model import Evaluation
@@ -84,7 +85,7 @@ def _exit_code(result: ReadResult, reviews: list[Review]) -> int:
 def _reviews(args: argparse.Namespace) -> tuple[ReadResult, list[Review]]:
     result = read_forms(args.paths)
     _report_read_problems(result)
-    params = getattr(args, "params", "params")
+    params = root.params_dir(getattr(args, "params", None))
     settings = load_settings(params)
     if getattr(args, "settings", None):
         settings = read_settings(args.settings)
@@ -122,9 +123,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_adjust(args: argparse.Namespace) -> int:
     evaluation = evaluation_in(args.form, args.sheet, how_to_choose="请用 --sheet 指定一份")
-    store = AdjustmentStore(args.params)
+    params = root.params_dir(args.params)
+    new = _new_store(params)
+    store = AdjustmentStore(params)
     store.adjust(evaluation, args.indicator, args.score, args.reason, args.reviewer)
-    review = load_review(evaluation, args.params)
+    review = load_review(evaluation, params)
     totals = review.totals()
     item = review.item(args.indicator)
     print(
@@ -132,32 +135,35 @@ def cmd_adjust(args: argparse.Namespace) -> int:
         f"（自评 {fmt.score(item.indicator.self_score)} 分）。"
         f"复核合计 {fmt.score(totals.reviewed)} 分，等级 {totals.reviewed_grade or '—'}。"
         f"已保存到 {store.path_for(evaluation)}"
+        + (f"（新建了复核调整文件夹 {store.folder}）" if new else "")
     )
     return EXIT_OK
 
 
 def cmd_import_review(args: argparse.Namespace) -> int:
     """Record the 复核得分 / 调整理由 a reviewer filled into a review workbook."""
-    from pathlib import Path
 
     from .review.importing import import_review
 
     settings = read_settings(args.settings) if args.settings else None
+    params = root.params_dir(args.params)
+    new = _new_store(params)
     result = import_review(
         Path(args.workbook),
         args.reviewer,
         form=Path(args.form) if args.form else None,
-        params_dir=args.params,
+        params_dir=params,
         settings=settings,
     )
     print(result.report())
+    if new and result.taken:
+        print(f"新建了复核调整文件夹 {params / 'adjustments'}")
     return EXIT_FINDINGS if result.refused else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the review notebook for every form under the paths (see ``perfeval.batch``)."""
     import signal
-    from pathlib import Path
 
     from .run.batch import ProgressBar, RunOptions, run_batch
 
@@ -166,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     options = RunOptions(
         out_dir=Path(args.out),
-        params_dir=Path(args.params),
+        params_dir=root.params_dir(args.params),
         jobs=args.jobs,
         force=args.force,
         notebook=Path(args.notebook) if args.notebook else None,
@@ -193,8 +199,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _new_store(params: Path) -> bool:
+    """Whether saving to ``params`` makes a new store (the command then says where)."""
+    return not (params / "adjustments").is_dir()
+
+
 def _add_params(command: argparse.ArgumentParser, *, settings: bool = False) -> None:
-    command.add_argument("--params", default="params", help="parameter folder (default: params)")
+    command.add_argument(
+        "--params",
+        help="parameter folder (default: the project's params/, found upward from here)",
+    )
     if settings:
         command.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
 

@@ -15,7 +15,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "perfeval"
 
-CORE = {"exceptions", "model", "findings", "fmt", "atomic", "grades", "scoring", "wording", "names"}
+CORE = {
+    "exceptions", "model", "findings", "fmt", "atomic", "grades", "scoring", "wording", "names", "root",
+}  # fmt: skip
 LAYERS = ["core", "read", "check", "review", "show", "run", "top"]
 FORBIDDEN = {("check", "read"), ("show", "read")}
 

@@ -241,9 +241,8 @@ def test_a_read_only_params_folder_for_another_user_is_refused_cleanly(tmp_path:
     child that drops to ``nobody`` (everything it needs is imported already)."""
     import io
     import os
-    import sys
-
     import shutil
+    import sys
     import tempfile
 
     if os.geteuid() != 0:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .. import root
 from ..check.base import CheckSettings
 from ..check.catalogue import read_settings, run_checks
 from ..exceptions import FormError, PerfevalError
@@ -258,8 +259,10 @@ def evaluation_in(
     """
     path = Path(path)
     if not path.is_file():
+        project = root.find_root()
+        where = f"当前工作目录 {Path.cwd()} " + (f"和项目根目录 {project} " if project else "")
         raise FormError(
-            f"文件不存在（相对路径按当前工作目录 {Path.cwd()} 解析）；请改用正确的路径或绝对路径",
+            f"文件不存在（相对路径按{where}解析）；请改用正确的路径或绝对路径",
             path=str(path),
         )
     evaluations, _ = read_form(path)
@@ -283,7 +286,12 @@ def evaluation_in(
 
 
 def open_review(
-    form_path: Path | str, sheet: str | None = None, params_dir: Path | str = "params"
+    form_path: Path | str, sheet: str | None = None, params_dir: Path | str | None = None
 ) -> Review:
-    """The review of one form, with the adjustments saved under ``params_dir``."""
-    return load_review(evaluation_in(form_path, sheet), params_dir)
+    """The review of one form, with the adjustments saved under ``params_dir``.
+
+    Relative paths are read as ``perfeval.root`` reads them: from the working directory
+    when they exist there, else from the project root — so the notebook, whose kernel
+    starts in ``notebooks/``, finds the same form and the same store as the commands.
+    """
+    return load_review(evaluation_in(root.resolve(form_path), sheet), root.params_dir(params_dir))

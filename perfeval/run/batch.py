@@ -68,8 +68,8 @@ __all__ = [
     "RunOptions",
     "RunReport",
     "default_jobs",
-    "worker_count",
     "run_batch",
+    "worker_count",
 ]
 
 log = logging.getLogger("perfeval")

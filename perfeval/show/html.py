@@ -1,10 +1,12 @@
 """HTML fragments of a review: the project card, the score table, the findings by
 severity and the totals, and the stylesheet they share.
 
-Forms are untrusted: every string that comes from a form (names, remarks, rules,
-the messages and evidence that quote them, the file name) goes through
-``html.escape``, so a remark ``<script>`` shows as text. The fragments are plain
-HTML tables and lists inside ``<div class="pe-review tex2jax_ignore mathjax_ignore">``, styled by ``stylesheet()``
+The markup is in ``templates/review.html.j2``, rendered by Jinja2 with autoescaping:
+forms are untrusted, and every string that comes from a form (names, remarks, rules,
+the messages and evidence that quote them, the file name) is escaped there, so a remark
+``<script>`` shows as text. The fragments are plain HTML tables and lists inside
+``<div class="pe-review tex2jax_ignore mathjax_ignore">`` (never typeset as LaTeX in
+JupyterLab), styled by ``stylesheet()``
 (print-friendly, A4, no external fonts or files), so an executed notebook exported
 by nbconvert opens offline and prints.
 
@@ -14,10 +16,12 @@ by nbconvert opens offline and prints.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
-from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import jinja2
 
 from .. import fmt
 from ..check.catalogue import catalogue
@@ -96,25 +100,13 @@ def html(*fragments: str) -> HTML:
 
 # --- pieces ---------------------------------------------------------------------
 
-
-def _text(value: object) -> str:
-    """A form-derived value as escaped text; blank as '—'."""
-    if value is None or value == "":
-        return "—"
-    return escape(str(value))
-
-
-def _multiline(value: str | None) -> str:
-    """Escaped text keeping the form's line breaks."""
-    return "<br>".join(escape(line) for line in value.splitlines()) if value else "—"
-
-
-def _wrap(*parts: str) -> str:
-    return f'<div class="pe-review tex2jax_ignore mathjax_ignore">{"".join(parts)}</div>'
-
-
-def _badge(severity: str) -> str:
-    return f'<span class="pe-badge pe-badge-{severity}">{SEVERITY_LABELS[severity]}</span>'
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("perfeval.show", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def _check_title(check_id: str) -> str:
@@ -124,38 +116,28 @@ def _check_title(check_id: str) -> str:
         return check_id
 
 
+_ENV.globals.update(
+    severity_labels=SEVERITY_LABELS,
+    evidence_items=evidence_items,
+    check_title=_check_title,
+    score=fmt.score,
+)
+
+
+@functools.cache
+def _macros() -> Any:
+    """The fragments' macros (``templates/review.html.j2``), loaded once."""
+    return _ENV.get_template("review.html.j2").module
+
+
 def finding_html(finding: Finding, *, place: bool = True) -> str:
     """One finding: severity, place, message, check, evidence and suggestion."""
-    head = _badge(finding.severity)
-    if place:
-        head += escape(finding.place) + " "
-    head += escape(finding.message)
-    check = f"{escape(_check_title(finding.check))} · {escape(finding.check)}"
-    parts = [f'<div>{head} <span class="pe-muted">（{check}）</span></div>']
-    if finding.evidence:
-        items = "".join(
-            f"<li>{escape(label)}：{escape(value)}</li>"
-            for label, value in evidence_items(finding.evidence, finding.check)
-        )
-        parts.append(f'<ul class="pe-evidence">{items}</ul>')
-    if finding.suggestion:
-        parts.append(f'<div class="pe-suggestion">建议：{escape(finding.suggestion)}</div>')
-    return "".join(parts)
+    return str(_macros().finding(finding, place))
 
 
 def adjustment_note(item: IndicatorReview) -> str:
     """The reviewer's reason, who and when, and a stale mark with its reason."""
-    adjustment = item.adjustment
-    if adjustment is None:
-        return ""
-    note = (
-        f"{_multiline(adjustment.reason)}"
-        f'<div class="pe-muted">{escape(adjustment.reviewer)}，'
-        f"{adjustment.at.strftime('%Y-%m-%d %H:%M')}</div>"
-    )
-    if adjustment.stale:
-        note += f'<div class="pe-stale">⚠ 调整已过期：{escape(adjustment.stale_reason or "")}</div>'
-    return note
+    return str(_macros().adjustment_note(item))
 
 
 # --- fragments ------------------------------------------------------------------
@@ -174,23 +156,14 @@ def project_card(review: Review) -> str:
     national = evaluation.format == "national"
     unit, department = ("主管部门", "实施单位") if national else ("预算单位", "实施科室")
     rows = [
-        (unit, _text(project.unit), "年度", _text(evaluation.year)),
+        (unit, project.unit, "年度", evaluation.year),
         ("预算数（元）", fmt.money(budget), "执行数（元）", fmt.money(executed)),
-        ("预算执行率", fmt.rate(rate), "自评等级", _text(project.grade)),
-        (department, _text(project.department), "自评时间", _text(evaluated_on)),
-        (
-            "复核状态",
-            escape(review.status),
-            "表样",
-            escape(layout_label(evaluation.layout, evaluation.format)),
-        ),
+        ("预算执行率", fmt.rate(rate), "自评等级", project.grade),
+        (department, project.department, "自评时间", evaluated_on),
+        ("复核状态", review.status, "表样", layout_label(evaluation.layout, evaluation.format)),
     ]
-    body = "".join(
-        f"<tr><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>" for a, b, c, d in rows
-    )
-    body += f'<tr><th>来源文件</th><td colspan="3">{_text(evaluation.source)}</td></tr>'
-    title = escape(project.name) if project.name else "（未填项目名称）"
-    return _wrap(f"<h2>{title}</h2>", f'<table class="pe-card">{body}</table>')
+    title = project.name or "（未填项目名称）"
+    return str(_macros().project_card(title, rows, str(evaluation.source)))
 
 
 def _category_runs(items: list[IndicatorReview]) -> list[int]:
@@ -207,157 +180,70 @@ def _category_runs(items: list[IndicatorReview]) -> list[int]:
     return spans
 
 
-def _indicator_cell(item: IndicatorReview) -> str:
-    """The indicator's name; on the national form with its 二级指标, target and actual."""
-    indicator = item.indicator
-    cell = escape(indicator.name)
-    if indicator.level2:
-        cell = f'<span class="pe-muted">{escape(indicator.level2)} · </span>{cell}'
-    if indicator.target is not None or indicator.actual is not None:
-        target = indicator.target.text if indicator.target else None
-        actual = indicator.actual.text if indicator.actual else None
-        cell += f'<div class="pe-muted">指标值 {_text(target)}，完成 {_text(actual)}</div>'
-    if indicator.deviation_reason:
-        cell += f'<div class="pe-muted">偏差原因：{escape(indicator.deviation_reason)}</div>'
-    return cell
-
-
-def _category_label(item: IndicatorReview) -> str:
-    indicator = item.indicator
-    label = _text(indicator.category)
-    if indicator.category_points is not None:
-        label += f"（{fmt.score(indicator.category_points)}分）"
-    return label
-
-
 def score_table(review: Review, totals: Totals | None = None) -> str:
     """Every indicator: weight, self-score, reviewed score, 偏离度, findings and reasons."""
     totals = totals or review.totals()
     items = review.indicators
-    head = (
-        "<colgroup><col style='width:10%'><col style='width:17%'><col style='width:6%'>"
-        "<col style='width:7%'><col style='width:7%'><col style='width:8%'>"
-        "<col style='width:27%'><col style='width:18%'></colgroup>"
-        "<thead><tr><th>一级指标</th><th>指标名称</th><th class='pe-num'>权重</th>"
-        "<th class='pe-num'>自评分</th><th class='pe-num'>复核得分</th>"
-        "<th class='pe-num'>偏离度</th><th>检查发现</th><th>调整理由</th></tr></thead>"
-    )
-    rows: list[str] = []
-    for item, span in zip(items, _category_runs(items), strict=True):
-        indicator = item.indicator
-        worst = item.worst
-        css = f' class="pe-row-{worst}"' if worst in ("error", "warning") else ""
-        category = f'<td rowspan="{span}">{_category_label(item)}</td>' if span else ""
-        changed = item.adjustment is not None and item.reviewed_score != indicator.self_score
-        reviewed = fmt.score(item.reviewed_score)
-        if changed:
-            reviewed = f'<span class="pe-changed">{reviewed}</span>'
-        found = "".join(
-            f"<div>{_badge(f.severity)}{escape(f.message)}</div>" for f in item.findings
-        )
-        rows.append(
-            f"<tr{css}>{category}<td>{_indicator_cell(item)}</td>"
-            f"<td class='pe-num'>{fmt.score(indicator.weight)}</td>"
-            f"<td class='pe-num'>{fmt.score(indicator.self_score)}</td>"
-            f"<td class='pe-num'>{reviewed}</td>"
-            f"<td class='pe-num'>{fmt.rate(item.deviation)}</td>"
-            f"<td>{found}</td><td>{adjustment_note(item)}</td></tr>"
-        )
+    rows = [
+        {
+            "item": item,
+            "span": span,
+            "worst": item.worst,
+            "points": fmt.score(item.indicator.category_points),
+            "weight": fmt.score(item.indicator.weight),
+            "self_score": fmt.score(item.indicator.self_score),
+            "reviewed": fmt.score(item.reviewed_score),
+            "changed": item.adjustment is not None
+            and item.reviewed_score != item.indicator.self_score,
+            "deviation": fmt.rate(item.deviation),
+        }
+        for item, span in zip(items, _category_runs(items), strict=True)
+    ]
     block = review.evaluation.budget_block
     weights = sum((item.indicator.weight for item in items), Decimal(0))
+    budget = None
     if block is not None and block.score is not None:
         weights += block.weight or Decimal(0)
-        rows.append(
-            "<tr><td>项目资金</td><td>预算执行率（"
-            f"{fmt.rate(block.rate)}）</td><td class='pe-num'>{fmt.score(block.weight)}</td>"
-            f"<td class='pe-num'>{fmt.score(block.score)}</td>"
-            f"<td class='pe-num'>{fmt.score(block.score)}</td><td class='pe-num'>—</td>"
-            "<td></td><td></td></tr>"
-        )
+        budget = {
+            "rate": fmt.rate(block.rate),
+            "weight": fmt.score(block.weight),
+            "score": fmt.score(block.score),
+        }
     declared = totals.declared
-    self_total = fmt.score(totals.computed)
-    if declared is not None and declared != totals.computed:
-        self_total += f'<div class="pe-muted">填报 {fmt.score(declared)}</div>'
-    rows.append(
-        f"<tr class='pe-row-total'><td colspan='2'>合计</td>"
-        f"<td class='pe-num'>{fmt.score(weights)}</td><td class='pe-num'>{self_total}</td>"
-        f"<td class='pe-num'>{fmt.score(totals.reviewed)}</td>"
-        f"<td class='pe-num'>{fmt.rate(totals.deviation)}</td><td></td><td></td></tr>"
-    )
-    table = f'<table class="pe-scores">{head}<tbody>{"".join(rows)}</tbody></table>'
-    return _wrap(table, _orphaned(review))
-
-
-def _orphaned(review: Review) -> str:
+    total = {
+        "weights": fmt.score(weights),
+        "computed": fmt.score(totals.computed),
+        "declared": fmt.score(declared)
+        if declared is not None and declared != totals.computed
+        else None,
+        "reviewed": fmt.score(totals.reviewed),
+        "deviation": fmt.rate(totals.deviation),
+    }
     record = review.record
-    if not record.orphaned:
-        return ""
-    items = []
-    for name in record.orphaned:
-        adjustment = record.adjustments[name]
-        items.append(
-            f"<li>“{escape(name)}”：复核得分 {fmt.score(adjustment.score)} 分，"
-            f"理由：{escape(adjustment.reason)}（{escape(adjustment.reviewer)}）</li>"
-        )
-    return (
-        '<div class="pe-stale"><p>⚠ 以下调整所对应的指标已不在表中，保留备查，'
-        "请核对指标是否改名：</p>"
-        f"<ul>{''.join(items)}</ul></div>"
-    )
+    orphaned = [(name, record.adjustments[name]) for name in record.orphaned]
+    return str(_macros().score_table(rows, budget, total, orphaned))
 
 
 def findings_section(findings: Iterable[Finding] | Review) -> str:
     """The findings grouped by severity, most serious first, each with evidence and suggestion."""
     found = list(findings.findings if isinstance(findings, Review) else findings)
-    if not found:
-        return _wrap("<p>未发现问题。</p>")
-    parts: list[str] = []
-    counts = {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES}
-    summary = "，".join(f"{SEVERITY_LABELS[s]} {counts[s]} 项" for s in SEVERITIES if counts[s])
-    parts.append(f"<p>检查发现：{summary}。</p>")
-    for severity in SEVERITIES:
-        group = [f for f in found if f.severity == severity]
-        if not group:
-            continue
-        items = "".join(f'<li class="pe-finding">{finding_html(f)}</li>' for f in group)
-        parts.append(
-            f'<section class="pe-severity pe-severity-{severity}">'
-            f"<h3>{SEVERITY_LABELS[severity]}（{len(group)}）</h3>"
-            f'<ol class="pe-findings">{items}</ol></section>'
-        )
-    return _wrap(*parts)
+    groups = [(s, [f for f in found if f.severity == s]) for s in SEVERITIES]
+    return str(_macros().findings_section(found, groups))
 
 
 def totals_section(review: Review, totals: Totals | None = None) -> str:
     """Totals and grades as declared, as the rows add up and as reviewed, with 偏离度."""
     totals = totals or review.totals()
     written = review.evaluation.project.grade
-    declared_grade = _text(totals.declared_grade or written)
-    if written and totals.declared_grade and written != totals.declared_grade:
-        declared_grade += f'<span class="pe-muted">（表中写作“{escape(written)}”）</span>'
+    shown = (
+        written if written and totals.declared_grade and written != totals.declared_grade else None
+    )
     rows = [
-        ("自评填报", fmt.score(totals.declared), declared_grade),
-        ("各项自评分相加", fmt.score(totals.computed), _text(totals.computed_grade)),
-        ("复核", fmt.score(totals.reviewed), _text(totals.reviewed_grade)),
+        ("自评填报", fmt.score(totals.declared), totals.declared_grade or written),
+        ("各项自评分相加", fmt.score(totals.computed), totals.computed_grade),
+        ("复核", fmt.score(totals.reviewed), totals.reviewed_grade),
     ]
-    body = "".join(
-        f"<tr><th>{label}</th><td class='pe-num'>{total}</td><td>{grade}</td></tr>"
-        for label, total, grade in rows
-    )
     base = "填报合计" if totals.declared is not None else "各项相加"
-    body += (
-        f"<tr><th>偏离度</th><td class='pe-num'>{fmt.rate(totals.deviation)}</td>"
-        f'<td class="pe-muted">（自评 − 复核）/ 自评，自评取{base}</td></tr>'
+    return str(
+        _macros().totals_section(rows, shown, fmt.rate(totals.deviation), base, review.record)
     )
-    table = (
-        "<table class='pe-totals'><thead><tr><th>口径</th><th class='pe-num'>合计</th>"
-        f"<th>等级</th></tr></thead><tbody>{body}</tbody></table>"
-    )
-    record = review.record
-    status = f"复核状态：{escape(record.status)}"
-    if record.completed_by and record.completed_at:
-        status += (
-            f"（{escape(record.completed_by)} 于 {record.completed_at.strftime('%Y-%m-%d %H:%M')}）"
-        )
-    opinion = f"<p>复核意见：{_multiline(record.opinion)}</p>"
-    return _wrap(table, f"<p>{status}</p>", opinion)

@@ -25,7 +25,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .. import fmt
+from .. import fmt, root
 from ..exceptions import PerfevalError
 from ..review.build import IndicatorReview, Review, Totals, load_review
 from ..review.store import DONE, AdjustmentStore
@@ -57,18 +57,20 @@ class ReviewPanel:
     """The reviewer's panel for one project.
 
     ``store`` is an ``AdjustmentStore`` or the params folder that holds the
-    adjustments (a relative path is resolved against the current directory).
+    adjustments (resolved as ``perfeval.root.params_dir`` resolves it: the project's store).
     """
 
     def __init__(
         self,
         review: Review,
-        store: AdjustmentStore | Path | str = "params",
+        store: AdjustmentStore | Path | str | None = None,
         *,
         reviewer: str = "",
     ) -> None:
         self.review = review
-        self.store = store if isinstance(store, AdjustmentStore) else AdjustmentStore(store)
+        if not isinstance(store, AdjustmentStore):  # the same store the review was loaded from
+            store = AdjustmentStore(root.params_dir(store))
+        self.store = store
         self.index = 0
         #: Unsaved score moves by indicator name, counted in the previewed total.
         self.pending: dict[str, Decimal] = {}
@@ -264,7 +266,7 @@ class ReviewPanel:
         review = self.review
         project = review.evaluation.project
         self.header.value = (
-            f"{stylesheet()}<div class='pe-review'><h2>逐项复核："
+            f"{stylesheet()}<div class='pe-review tex2jax_ignore mathjax_ignore'><h2>逐项复核："
             f"{escape(project.name or '（未填项目名称）')}</h2>"
             f"<div class='pe-muted'>{escape(project.unit or '')}"
             f"　{escape(str(review.evaluation.source))}</div>"
