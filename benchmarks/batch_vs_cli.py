@@ -21,13 +21,14 @@ when the loop is less than 5 times slower than ``perfeval run``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from perfeval.run.manifest import MANIFEST_NAME, Manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "000_81c9c1dad6fba498.txt"
@@ -97,7 +98,7 @@ def main() -> int:
 
         batch_wall = batch(root / "forms", args.notebook, root / "batch", params, args.jobs)
         loop_times = plain_loop(forms, args.notebook, loop_out, params)
-        manifest = json.loads((root / "batch" / "manifest.json").read_text(encoding="utf-8"))
+        manifest = {"projects": Manifest.load(root / "batch" / MANIFEST_NAME).projects}
         inside = sorted(
             (entry["source"], entry["seconds"]) for entry in manifest["projects"].values()
         )

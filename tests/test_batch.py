@@ -41,7 +41,7 @@ from perfeval.run.batch import (
 )
 from perfeval.run.export import external_references
 from perfeval.run.handover import handed_over
-from perfeval.run.manifest import code_sha256
+from perfeval.run.manifest import MANIFEST_NAME, Manifest, code_sha256
 from perfeval.run.names import folder_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ def states(report: RunReport) -> dict[str, str]:
 
 
 def manifest(out: Path) -> dict[str, dict[str, object]]:
-    return dict(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["projects"])
+    return dict(Manifest.load(out / MANIFEST_NAME).projects)
 
 
 def partials(out: Path) -> list[Path]:
@@ -321,7 +321,7 @@ def test_a_project_that_cannot_run_fails_alone(tmp_path: Path) -> None:
     stale = out / SEED_FOLDER / "review.html"
     stale.parent.mkdir(parents=True)
     stale.write_text("<p>上次的复核</p>", encoding="utf-8")
-    (out / "manifest.json").write_text("{ not json", encoding="utf-8")  # from a crash, say
+    (out / MANIFEST_NAME).write_text("{ not json", encoding="utf-8")  # from a crash, say
 
     report = run_batch([fg.SEED_TSV], RunOptions(out_dir=out, params_dir=params, jobs=1))
 
@@ -366,7 +366,7 @@ def test_an_interrupted_run_leaves_nothing_half_done_and_resumes(tmp_path: Path)
                "--params", str(params), "--jobs", "1", "--notebook", str(notebook)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not (out / "manifest.json").exists() or not any(
+    while not (out / MANIFEST_NAME).exists() or not any(
         e["result"] == "ok" for e in manifest(out).values()
     ):
         assert process.poll() is None and time.monotonic() < deadline

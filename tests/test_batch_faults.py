@@ -17,7 +17,6 @@ All run the stand-in notebook of ``test_batch.py`` with two workers.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -37,6 +36,7 @@ from test_batch import rows_named, standin_notebook
 from perfeval import cli
 from perfeval.run.batch import Progress, ProjectRun, RunOptions, run_batch
 from perfeval.run.execute import Job, NotebookRunner, WorkerConfig
+from perfeval.run.manifest import MANIFEST_NAME, Manifest
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ RUN_TIME_KEYS = frozenset({"started_at", "finished_at", "seconds"})
 
 
 def manifest(out: Path) -> dict[str, dict[str, Any]]:
-    return dict(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["projects"])
+    return dict(Manifest.load(out / MANIFEST_NAME).projects)
 
 
 def write_forms(forms: Path, names: list[str]) -> None:
@@ -159,7 +159,7 @@ def test_a_killed_run_restarts_to_the_outputs_of_an_uninterrupted_one(tmp_path: 
     log = (tmp_path / "run.log").open("wb")
     process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + 60
-    while not (killed / "manifest.json").exists() or not any(
+    while not (killed / MANIFEST_NAME).exists() or not any(
         entry["result"] == "ok" for entry in manifest(killed).values()
     ):
         assert process.poll() is None and time.monotonic() < deadline
@@ -179,7 +179,7 @@ def test_a_killed_run_restarts_to_the_outputs_of_an_uninterrupted_one(tmp_path: 
     # A kill lands inside a write only by chance: plant what one leaves (write_atomic's
     # temp files) beside the manifest and in a finished project's folder.
     finished = next(folder for folder, entry in manifest(killed).items() if entry["result"] == "ok")
-    (killed / ".partial-manifest.json-k1ll3d").write_text("{", encoding="utf-8")
+    (killed / ".partial-manifest.jsonl-k1ll3d").write_text("{", encoding="utf-8")
     (killed / finished / ".partial-review.html-k1ll3d").write_text("<p>", encoding="utf-8")
 
     report = run_batch(
@@ -213,7 +213,7 @@ def test_sigterm_to_the_whole_process_group_leaves_no_traceback(tmp_path: Path) 
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
     deadline = time.monotonic() + 60
-    while not (out / "manifest.json").exists():
+    while not (out / MANIFEST_NAME).exists():
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(0.5)  # the workers busy: a project running, a spare kernel starting
@@ -361,5 +361,5 @@ def test_a_full_disk_fails_projects_by_name_and_leaves_nothing_half_written(
     assert report.failed, "300 KB cannot hold four reviews"
     assert all("磁盘空间不足" in str(project.error) for project in report.failed)
     assert not [p for p in out.rglob("*") if p.name.startswith(".partial-")]
-    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["projects"]
+    entries = Manifest.load(out / MANIFEST_NAME).projects
     assert {e["result"] for e in entries.values()} >= {"failed"}

@@ -23,7 +23,6 @@ stand-in notebook of ``test_batch.py``. Two workers.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import unicodedata
@@ -46,6 +45,7 @@ from perfeval.read.forms import read_form
 from perfeval.review.build import load_review
 from perfeval.run.batch import RunOptions, run_batch
 from perfeval.run.export import external_references
+from perfeval.run.manifest import MANIFEST_NAME, Manifest
 from perfeval.show.xlsx import write_review_workbook
 
 pytestmark = pytest.mark.slow
@@ -471,7 +471,7 @@ def test_project_names_cannot_leave_the_output_folder(tmp_path: Path) -> None:
             path = Path(dirpath) / name
             assert not path.is_symlink(), path
             assert path.resolve().is_relative_to(root), path
-    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["projects"]
+    entries = Manifest.load(out / MANIFEST_NAME).projects
     failed = {k: v["error"] for k, v in entries.items() if v["result"] != "ok"}
     assert code == 0 and failed == {}
     folders = [p for p in out.iterdir() if p.is_dir()]

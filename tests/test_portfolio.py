@@ -43,6 +43,7 @@ from perfeval.review.portfolio import (
 from perfeval.review.store import AdjustmentStore
 from perfeval.run.batch import RunOptions, run_batch
 from perfeval.run.export import external_references
+from perfeval.run.manifest import MANIFEST_NAME, Manifest
 from perfeval.run.names import folder_names
 from perfeval.show.index import index_html
 from perfeval.show.summary import SHEETS, write_summary_workbook
@@ -364,7 +365,7 @@ def test_a_run_writes_the_portfolio_and_a_workbook_per_project(run: Path) -> Non
         assert (folder / "review.html").is_file() and (folder / "review.xlsx").is_file()
         sheet = openpyxl.load_workbook(folder / "review.xlsx")["复核表"]
         assert sheet["B2"].value in (SEED_NAME, "江川路项目")
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["projects"]
+    manifest = Manifest.load(run / MANIFEST_NAME).projects
     assert all(e["outputs"]["workbook"].endswith("/review.xlsx") for e in manifest.values())
     figures = {e["project"]: e["summary"] for e in manifest.values()}
     assert figures["江川路项目"]["reviewed"] == 87 and figures["江川路项目"]["full_marks"]
@@ -384,7 +385,7 @@ def test_a_run_writes_the_portfolio_and_a_workbook_per_project(run: Path) -> Non
     argv = ["run", str(run.parent / "forms"), "--out", str(run), "--params",
             str(run.parent / "params"), "--notebook", str(REAL_NOTEBOOK)]  # fmt: skip
     assert cli.main(argv) == 0
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["projects"]
+    manifest = Manifest.load(run / MANIFEST_NAME).projects
     assert all(e["result"] == "ok" for e in manifest.values())
     check(run)
 
@@ -437,7 +438,7 @@ def test_a_workbook_that_cannot_be_written_fails_its_project(tmp_path: Path) -> 
     [project] = report.failed
     assert str(project.error).startswith("复核工作簿 review.xlsx 未能写出：无法写入复核工作簿")
     assert set(project.outputs) == {"notebook", "html"}  # the review itself is complete
-    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["projects"][folder]
+    entry = Manifest.load(out / MANIFEST_NAME).projects[folder]
     assert entry["result"] == "failed" and entry["summary"]["reviewed"] == 89
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "未能写出" in index and ">89 <span" in index

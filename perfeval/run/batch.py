@@ -4,7 +4,7 @@ Every evaluation found (each form sheet of each workbook) gets a project folder
 under the output folder with the executed notebook, its HTML review and the
 annotated review workbook (``review.xlsx``), and the run writes the portfolio
 (``index.html`` and ``summary.xlsx``, see ``perfeval.portfolio``) and
-``manifest.json``.
+``manifest.jsonl``.
 
 The manifest records, per project folder, what its outputs were made from: the
 form file's sha256 and sheet, the parameters, the notebook's sha256, the
@@ -417,7 +417,7 @@ def run_batch(
                 for stale in (HTML_NAME, NOTEBOOK_NAME, WORKBOOK_NAME):
                     (out_dir / project.folder / stale).unlink(missing_ok=True)
                 project.summary = _summary(project.evaluation, params_dir, settings)
-                manifest.projects[project.folder] = project.entry()
+                manifest.record(project.folder, project.entry())
             elif entry is not None:
                 project.state = "skipped"
                 project.outputs = dict(entry["outputs"])
@@ -427,7 +427,7 @@ def run_batch(
                 project.summary = entry.get("summary")
                 if ProjectFigures.from_json(project.summary) is None:  # an older manifest's
                     project.summary = _summary(project.evaluation, params_dir, settings)
-                    manifest.projects[project.folder] = project.entry()
+                    manifest.record(project.folder, project.entry())
             else:
                 todo.append(project)
         manifest.save()

@@ -12,22 +12,25 @@ that sort the projects table (click a column heading) and filter it (by unit, by
 self grade, by reviewed grade; filters and sorting combine, and the scatter chart
 follows the filters) are inline; nothing is loaded from outside, and it prints on
 A4 landscape. Everything a form says is HTML-escaped, in the charts too.
+
+The markup is in ``templates/index.html.j2``, rendered by Jinja2 with autoescaping:
+form text (project names, units, file names, errors, rules, check titles) reaches the
+page only through it. The stylesheet, the script and the SVG charts (whose labels
+``perfeval.show.charts`` escapes) are ours and are passed in marked safe.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from html import escape
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from .. import fmt
 from ..findings import SEVERITY_LABELS
 from ..review.portfolio import (
     RUN_STATES,
-    CheckCount,
     PortfolioRow,
-    ProjectFigures,
-    SharedRule,
-    UnitSummary,
     check_counts,
     grade_counts,
     grade_order,
@@ -168,97 +171,50 @@ _COLUMNS = (
     "运行",
     "来源文件",
 )
+_UNIT_COLUMNS = (
+    "预算单位",
+    "项目数",
+    "自评等级（填报）",
+    "复核等级",
+    "自评满分",
+    "自评−复核（平均）",
+    "自评−复核（最大）",
+    "平均偏离度",
+    "错误",
+    "警告",
+    "雷同评分规则",
+)
 _SELF_COLOUR, _REVIEWED_COLOUR = "#d4a72c", "#0969da"
 
 
-def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+def _grades(counts: dict[str, int]) -> str:
+    """Grade counts best first as text: ``优秀 2、良好 1``; ``—`` for none."""
+    return "、".join(f"{grade} {counts[grade]}" for grade in grade_order(counts)) or "—"
 
 
-def _sort(value: Decimal | int | None) -> str:
-    return "" if value is None else _e(value)
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("perfeval.show", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENV.globals.update(
+    score=fmt.score,
+    money=fmt.money,
+    rate=fmt.rate,
+    grades=_grades,
+    run_states=RUN_STATES,
+    severity_labels=SEVERITY_LABELS,
+)
 
 
-def _number_cell(value: Decimal | int | None, shown: str) -> str:
-    return f'<td class="num" data-sort="{_sort(value)}">{_e(shown)}</td>'
-
-
-def _total_cell(total: Decimal | None, grade: str | None) -> str:
-    label = _e(fmt.score(total)) + (f' <span class="grade">{_e(grade)}</span>' if grade else "")
-    return f'<td class="num" data-sort="{_sort(total)}">{label}</td>'
-
-
-def _figure_cells(figures: ProjectFigures | None) -> list[str]:
-    if figures is None:
-        blank = '<td class="num" data-sort="">—</td>'
-        return [blank] * 8 + ["<td>—</td>"]
-    deviation = figures.deviation
-    return [
-        _number_cell(figures.budget, fmt.money(figures.budget)),
-        _number_cell(figures.execution_rate, fmt.rate(figures.execution_rate)),
-        _total_cell(figures.declared, figures.declared_grade),
-        _total_cell(figures.computed, figures.computed_grade),
-        _total_cell(figures.reviewed, figures.reviewed_grade),
-        _number_cell(deviation, fmt.rate(deviation)),
-        _number_cell(figures.errors, str(figures.errors)),
-        _number_cell(figures.warnings, str(figures.warnings)),
-        f"<td>{_e(figures.status or '—')}</td>",
-    ]
-
-
-def _project_row(row: PortfolioRow) -> str:
-    name = _e(row.name)
-    title = f'<a href="{_e(row.review_href)}">{name}</a>' if row.review_href else name
-    if row.notebook_href:
-        title += f' <a class="aside" href="{_e(row.notebook_href)}">（笔记本）</a>'
-    if row.workbook_href:
-        title += f' <a class="aside" href="{_e(row.workbook_href)}">（工作簿）</a>'
-    state = f'<span class="state-{_e(row.state)}">{_e(RUN_STATES.get(row.state, row.state))}</span>'
-    if row.error:
-        state += f'<div class="error">{_e(row.error)}</div>'
-    cells = [
-        f"<td>{title}</td>",
-        f"<td>{_e(row.unit_name)}</td>",
-        f'<td class="num" data-sort="{_e(row.year or "")}">{_e(row.year or "—")}</td>',
-        *_figure_cells(row.figures),
-        f"<td>{state}</td>",
-        f"<td>{_e(row.source)}</td>",
-    ]
-    figures = row.figures
-    data = {
-        "unit": row.unit_name,
-        "self-grade": figures.self_grade if figures else "",
-        "reviewed-grade": figures.reviewed_grade_label if figures else "",
-    }
-    attributes = "".join(f' data-{name}="{_e(value)}"' for name, value in data.items())
-    css = ' class="failed"' if row.state == "failed" else ""
-    return f"<tr{css}{attributes}>{''.join(cells)}</tr>"
-
-
-def _select(name: str, label: str, everything: str, options: list[str]) -> str:
-    choices = "".join(f'<option value="{_e(o)}">{_e(o)}</option>' for o in options)
-    return (
-        f'<label>{_e(label)} <select data-filter="{_e(name)}" aria-label="{_e(label)}">'
-        f'<option value="">{_e(everything)}</option>{choices}</select></label>'
-    )
-
-
-def _filters(rows: list[PortfolioRow]) -> str:
-    units = list(dict.fromkeys(row.unit_name for row in rows))
-    declared, reviewed = grade_counts(rows)
-    return (
-        '<div class="filters">'
-        + _select("unit", "预算单位", "全部单位", units)
-        + _select("self-grade", "自评等级", "全部", grade_order(declared))
-        + _select("reviewed-grade", "复核等级", "全部", grade_order(reviewed))
-        + '<span id="shown"></span></div>'
-    )
-
-
-def _charts(rows: list[PortfolioRow]) -> str:
+def _charts(rows: list[PortfolioRow]) -> dict[str, Markup] | None:
+    """The two SVG charts (drawn and escaped by ``charts``); None with nothing to chart."""
     declared, reviewed = grade_counts(rows)
     if not declared:
-        return '<p class="note">没有可汇总的复核结果。</p>'
+        return None
     grades = grade_order([*declared, *reviewed])
     bars = grouped_bars(
         "等级分布：自评与复核",
@@ -293,109 +249,18 @@ def _charts(rows: list[PortfolioRow]) -> str:
         diagonal="复核 = 自评",
         css_class="chart totals",
     )
-    return f'<section class="charts">{bars}{dots}</section>'
+    # Safe: charts.py builds the SVG from numbers and escapes every label it draws.
+    return {"bars": Markup(bars), "scatter": Markup(dots)}
 
 
-def _grades(counts: dict[str, int]) -> str:
-    return "、".join(f"{grade} {counts[grade]}" for grade in grade_order(counts)) or "—"
-
-
-def _unit_row(unit: UnitSummary) -> str:
-    full = f"{unit.full_marks}/{unit.projects}"
-    if unit.all_full_marks:
-        full += ' <span class="flag">全部自评满分</span>'
-    cells = [
-        f"<td>{_e(unit.unit)}</td>",
-        _number_cell(unit.projects, str(unit.projects)),
-        f"<td>{_e(_grades(unit.self_grades))}</td>",
-        f"<td>{_e(_grades(unit.reviewed_grades))}</td>",
-        f'<td class="num">{full}</td>',
-        _number_cell(unit.gap_mean, fmt.score(unit.gap_mean)),
-        _number_cell(unit.gap_max, fmt.score(unit.gap_max)),
-        _number_cell(unit.deviation_mean, fmt.rate(unit.deviation_mean)),
-        _number_cell(unit.errors, str(unit.errors)),
-        _number_cell(unit.warnings, str(unit.warnings)),
-        _number_cell(len(unit.shared_rules), str(len(unit.shared_rules))),
-    ]
-    css = ' class="flagged"' if unit.all_full_marks else ""
-    return f"<tr{css}>{''.join(cells)}</tr>"
-
-
-_UNIT_COLUMNS = (
-    "预算单位",
-    "项目数",
-    "自评等级（填报）",
-    "复核等级",
-    "自评满分",
-    "自评−复核（平均）",
-    "自评−复核（最大）",
-    "平均偏离度",
-    "错误",
-    "警告",
-    "雷同评分规则",
-)
-
-
-def _head(columns: tuple[str, ...]) -> str:
-    return (
-        "<thead><tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr></thead>"
-    )
-
-
-def _units(units: list[UnitSummary]) -> str:
-    table = (
-        f'<table id="units">{_head(_UNIT_COLUMNS)}<tbody>'
-        + "".join(_unit_row(unit) for unit in units)
-        + "</tbody></table>"
-    )
-    note = (
-        '<p class="note">自评以填报合计为准（未填合计时为各项相加）；偏离度 =（自评 − 复核）/ 自评；'
-        "一个单位的项目（两个及以上）全部自评满分时标出；雷同评分规则：在本单位两个及以上项目中"
-        "出现的同一评分规则（忽略空格与分值标注），见下文“雷同评分规则”中加粗的单位。</p>"
-    )
-    return table + note
-
-
-def _rules_table(rules: list[SharedRule]) -> str:
-    """One row per rule: in how many projects, and how many of them each unit has (in bold
-    where the rule recurs within the unit)."""
-    rows = []
-    for rule in rules:
-        listed = "<br>".join(
-            f"<strong>{_e(unit)} {count}</strong>" if count >= 2 else f"{_e(unit)} {count}"
-            for unit, count in rule.per_unit.items()
-        )
-        rows.append(
-            "<tr>"
-            f'<td class="rule">{_e(rule.text)}</td>'
-            + _number_cell(rule.count, str(rule.count))
-            + f"<td>{listed}</td><td>{_e('、'.join(rule.projects))}</td></tr>"
-        )
-    columns = ("评分规则", "项目数", "预算单位（项目数）", "项目")
-    return f'<table id="rules">{_head(columns)}<tbody>{"".join(rows)}</tbody></table>'
-
-
-def _checks(counts: list[CheckCount]) -> str:
-    if not counts:
-        return '<p class="note">没有检查发现。</p>'
-    rows = "".join(
-        "<tr>"
-        f"<td>{_e(c.title)}</td><td>{_e(c.check)}</td>"
-        f"<td>{_e(SEVERITY_LABELS.get(c.severity or '', '—'))}</td>"
-        + _number_cell(c.findings, str(c.findings))
-        + _number_cell(c.projects, str(c.projects))
-        + "</tr>"
-        for c in counts
-    )
-    columns = ("检查项", "编号", "等级", "发现数", "涉及项目数")
-    return f'<table id="checks">{_head(columns)}<tbody>{rows}</tbody></table>'
-
-
-def _problems(heading: str, items: list[str]) -> str:
-    if not items:
-        return ""
-    listed = "".join(f"<li>{_e(item)}</li>" for item in items)
-    return f'<section class="problems"><h2>{_e(heading)}</h2><ul>{listed}</ul></section>'
+def _filters(rows: list[PortfolioRow]) -> dict[str, list[str]]:
+    """The choices of the three filters: units in run order, grades best first."""
+    declared, reviewed = grade_counts(rows)
+    return {
+        "units": list(dict.fromkeys(row.unit_name for row in rows)),
+        "self_grades": grade_order(declared),
+        "reviewed_grades": grade_order(reviewed),
+    }
 
 
 def index_html(
@@ -416,46 +281,21 @@ def index_html(
         + (f"；{len(unreadable)} 个文件无法读取" if unreadable else "")
         + (f"。生成于 {generated_at}" if generated_at else "")
     )
-    headings = "".join(f'<th scope="col"><button type="button">{c}</button></th>' for c in _COLUMNS)
-    body = "".join(_project_row(row) for row in rows)
-    summary = (
-        f'汇总表：<a href="{_e(summary_href)}">{_e(summary_href)}</a>。' if summary_href else ""
-    )
-    shared = shared_rules(rows)
-    shared_section = (
-        _rules_table(shared)
-        if shared
-        else '<p class="note">没有在两个及以上项目中雷同的评分规则。</p>'
-    )
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="perfeval">
-<title>{_e(title)}</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<h1>{_e(title)}</h1>
-<p class="meta">{_e(meta)}。{summary}</p>
-{_charts(rows)}
-<h2>项目</h2>
-{_filters(rows)}
-<table id="projects">
-<thead><tr>{headings}</tr></thead>
-<tbody>{body}</tbody>
-</table>
-<p class="note">点击表头排序；筛选与排序可同时使用，散点图随筛选变化。</p>
-<h2>按预算单位</h2>
-{_units(units)}
-<h2>按检查项</h2>
-{_checks(check_counts(rows))}
-<h2>雷同评分规则</h2>
-{shared_section}
-{_problems("无法读取的文件", unreadable or [])}
-{_problems("没有自评表的工作表（已跳过）", without_form or [])}
-<script>{_SCRIPT}</script>
-</body>
-</html>
-"""
+    context: dict[str, Any] = {
+        "title": title,
+        "meta": meta,
+        "summary_href": summary_href,
+        "css": Markup(_CSS),  # ours, constant
+        "script": Markup(_SCRIPT),  # ours, constant
+        "charts": _charts(rows),
+        "filters": _filters(rows),
+        "project_columns": _COLUMNS,
+        "unit_columns": _UNIT_COLUMNS,
+        "rows": rows,
+        "units": units,
+        "checks": check_counts(rows),
+        "rules": shared_rules(rows),
+        "unreadable": unreadable or [],
+        "without_form": without_form or [],
+    }
+    return _ENV.get_template("index.html.j2").render(context)
