@@ -21,8 +21,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from .. import fmt
 from ..check.catalogue import catalogue
 from ..exceptions import PerfevalError
@@ -30,6 +28,7 @@ from ..findings import SEVERITIES, SEVERITY_LABELS, Finding
 from ..model import BudgetBlock
 from ..review.build import IndicatorReview, Review, Totals
 from .labels import evidence_items, layout_label
+from .templating import environment
 
 if TYPE_CHECKING:
     from IPython.display import HTML
@@ -100,14 +99,6 @@ def html(*fragments: str) -> HTML:
 
 # --- pieces ---------------------------------------------------------------------
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("perfeval.show", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
 
 def _check_title(check_id: str) -> str:
     try:
@@ -116,18 +107,16 @@ def _check_title(check_id: str) -> str:
         return check_id
 
 
-_ENV.globals.update(
-    severity_labels=SEVERITY_LABELS,
-    evidence_items=evidence_items,
-    check_title=_check_title,
-    score=fmt.score,
-)
-
-
 @functools.cache
 def _macros() -> Any:
     """The fragments' macros (``templates/review.html.j2``), loaded once."""
-    return _ENV.get_template("review.html.j2").module
+    helpers = {
+        "severity_labels": SEVERITY_LABELS,
+        "evidence_items": evidence_items,
+        "check_title": _check_title,
+        "score": fmt.score,
+    }
+    return environment.get_template("review.html.j2", globals=helpers).module
 
 
 def finding_html(finding: Finding, *, place: bool = True) -> str:

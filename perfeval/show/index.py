@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from .. import fmt
@@ -38,6 +37,7 @@ from ..review.portfolio import (
     unit_summaries,
 )
 from .charts import FONT_STACK, Point, Series, grouped_bars, scatter
+from .templating import environment
 
 __all__ = ["index_html"]
 
@@ -192,22 +192,15 @@ def _grades(counts: dict[str, int]) -> str:
     return "、".join(f"{grade} {counts[grade]}" for grade in grade_order(counts)) or "—"
 
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("perfeval.show", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-_ENV.globals.update(
-    score=fmt.score,
-    money=fmt.money,
-    rate=fmt.rate,
-    grades=_grades,
-    run_states=RUN_STATES,
-    severity_labels=SEVERITY_LABELS,
-)
+#: What the page's template may call besides the values it is given.
+_HELPERS = {
+    "score": fmt.score,
+    "money": fmt.money,
+    "rate": fmt.rate,
+    "grades": _grades,
+    "run_states": RUN_STATES,
+    "severity_labels": SEVERITY_LABELS,
+}
 
 
 def _charts(rows: list[PortfolioRow]) -> dict[str, Markup] | None:
@@ -298,4 +291,4 @@ def index_html(
         "unreadable": unreadable or [],
         "without_form": without_form or [],
     }
-    return _ENV.get_template("index.html.j2").render(context)
+    return environment.get_template("index.html.j2", globals=_HELPERS).render(context)
