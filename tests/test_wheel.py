@@ -36,6 +36,10 @@ def test_a_built_wheel_runs_a_batch_from_another_folder(tmp_path: Path) -> None:
     [wheel] = wheels.glob("perfeval-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "perfeval/notebooks/review.ipynb" in names and "perfeval/py.typed" in names
+    assert {
+        "perfeval/show/templates/review.html.j2",
+        "perfeval/show/templates/index.html.j2",
+    } <= set(names)
     installed = tmp_path / "site"
     subprocess.run(
         [*pip, "install", "--no-deps", "--target", str(installed), str(wheel)],
