@@ -92,7 +92,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "category": ("一级指标",),
     "level2": ("二级指标",),
     "name": ("三级指标",),
-    "target": ("年度指标值", "调整指标值", "指标值", "全年指标值", "年度目标值", "目标值"),
+    "target": (
+        "年度指标值",
+        "调整指标值",
+        "指标值",
+        "全年指标值",
+        "年度目标值",
+        "目标值",
+        "预期指标值",
+        "计划指标值",
+    ),
     "actual": (
         "实际完成值",
         "全年实际完成值",
@@ -100,8 +109,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "完成值",
         "实际值",
         "全年实际值",
+        "实际完成情况",
+        "完成情况",
     ),
-    "weight": ("分值", "权重", "指标权重", "参考分值", "标准分值"),
+    "weight": ("分值", "权重", "指标权重", "参考分值", "标准分值", "标准分"),
     "self_score": ("得分", "自评得分", "指标得分"),
     "deviation_reason": (
         "偏差原因分析及改进措施",
@@ -110,6 +121,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "偏差原因及改进措施",
         "未完成原因分析",
         "未完成原因",
+        "未完成原因分析及改进措施",
+        "原因分析及改进措施",
     ),
     # 四川 and 重庆 split the target: 指标性质 (=, ≥, ≤) | 指标值 | 度量单位.
     "operator": ("指标性质",),
@@ -140,7 +153,9 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 # "指标1：工程完工率", "指标1工程完工率": the template's numbering before a real name.
 _TEMPLATE_PREFIX = re.compile(r"^指标\s*\d+\s*[:：.、]?\s*(?=[^\d\s.、:：])")
 # A cell that is only the template's placeholder: 指标2, 指标N, ……, —.
-_PLACEHOLDER = re.compile(r"^(?:指标\s*(?:\d+|[Nn]|[一二三四五六七八九十]+)?|[…\.。·—\-－_/、]+)$")
+_PLACEHOLDER = re.compile(
+    r"^(?:(?:三级)?指标\s*(?:\d+|[Nn]|[一二三四五六七八九十]+)?\s*[:：.、]?|[…\.。·—\-－_/、]+)$"
+)
 _OPERATOR_WORDS = {
     "=": "=",
     "＝": "=",
