@@ -178,3 +178,34 @@ def test_import_review_reads_a_padded_workbook_within_bounds(tmp_path: Path) -> 
         tracemalloc.stop()
     assert result.taken == [] and result.refused == []
     assert peak < 300 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
+def test_a_strict_open_xml_workbook_is_named_as_such(tmp_path: Path) -> None:
+    """It read as '0 个工作表中都没有找到指标表'; the reviewer needs to hear the format."""
+    source = fg.write_xlsx(fg.seed_rows(), tmp_path / "source.xlsx")
+    strict = tmp_path / "strict.xlsx"
+    namespaces = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+        ),
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+    }
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(strict, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            for transitional, iso in namespaces.items():
+                data = data.replace(transitional, iso)
+            new.writestr(name, data)
+    with pytest.raises(FormError, match="Strict Open XML"):
+        read_form(strict)
+
+
+def test_a_megabyte_cell_in_a_text_export_is_read(tmp_path: Path) -> None:
+    """csv's 128 KB field limit refused it with an English message about csv."""
+    rows = fg.seed_rows()
+    performance = next(i for i, row in enumerate(rows) if row and row[0] == "主要绩效")
+    rows[performance][1] = "甲" * 1_000_000
+    [evaluation], _ = read_form(fg.write_tsv(rows, tmp_path / "long.txt"))
+    assert evaluation.project.performance == "甲" * 1_000_000

@@ -118,6 +118,8 @@ def read_form(path: Path) -> tuple[list[Evaluation], list[NoFormError]]:
     if not evaluations:
         if len(skipped) == 1:
             raise skipped[0]
+        if not skipped:
+            raise NoFormError("文件中没有任何工作表", path=str(path))
         raise NoFormError(f"{len(skipped)} 个工作表中都没有找到指标表", path=str(path))
     for notice in skipped:
         log.info("跳过 %s", notice)

@@ -561,6 +561,8 @@ def read_text(path: Path) -> list[Sheet]:
             path=str(path),
         )
     text = decode(path.read_bytes(), path)
+    # A cell may be as long as the file (a long 主要绩效): never csv's 128 KB default.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_TEXT_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     rows: list[list[Cell]] = []
     cut = False

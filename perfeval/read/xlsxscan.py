@@ -65,6 +65,8 @@ _UNCACHED = re.compile(
     rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
 _CONTENT_TYPES = "[Content_Types].xml"
+#: The namespace of ISO 29500 Strict workbooks, which openpyxl does not read.
+_STRICT = "purl.oclc.org/ooxml/spreadsheetml"
 _WORKBOOK_TYPES = tuple(
     f"application/vnd.{kind}.main+xml"
     for kind in (
@@ -134,6 +136,12 @@ def plan_workbook(
         "xl/workbook.xml",
     )
     workbook = _parse_small(archive, workbook_part, budget)
+    if _STRICT in str(getattr(workbook, "tag", "")):
+        raise UnsupportedFileError(
+            "这是“Strict Open XML 电子表格”格式的工作簿，perfeval 读不了；"
+            "请在 Excel 中另存为普通的“Excel 工作簿 (*.xlsx)”后重新报送",
+            path=str(path),
+        )
     sheets = [e for e in _children(workbook, "sheet")]
     if len(sheets) > max_sheets:
         raise UnsupportedFileError(
