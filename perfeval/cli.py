@@ -213,9 +213,16 @@ def _add_params(command: argparse.ArgumentParser, *, settings: bool = False) -> 
         command.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
 
 
+def _version() -> str:
+    from .run.manifest import perfeval_version
+
+    return perfeval_version()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfeval", description="财政项目绩效自评价复核工具")
     parser.add_argument("-v", "--verbose", action="store_true", help="show progress details")
+    parser.add_argument("--version", action="version", version=f"perfeval {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     parse = commands.add_parser("parse", help="read forms into the normalised model")

@@ -198,3 +198,10 @@ def test_text_report_on_a_clean_form(
 def _without_row(finding: dict[str, Any]) -> dict[str, Any]:
     evidence = {k: v for k, v in finding["evidence"].items() if k != "row"}
     return finding | {"evidence": evidence}
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("perfeval 0.")
