@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import fmt, root
 from .check.catalogue import read_settings
@@ -195,7 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError("应为 1 或更大的整数")
     return value
 
 
@@ -213,6 +214,40 @@ def _add_params(command: argparse.ArgumentParser, *, settings: bool = False) -> 
         command.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
 
 
+_ARGPARSE_MESSAGES = [
+    (re.compile(r"the following arguments are required: (.+)"), "缺少必需的参数：{0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "不认识的参数：{0}"),
+    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 需要一个值"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
+        "参数 {0} 不能取 {1}（可选：{2}）",
+    ),
+    (re.compile(r"argument (\S+): invalid \S+ value: (.+)"), "参数 {0} 的值 {1} 无效"),
+    (re.compile(r"argument (\S+): (.+)"), "参数 {0}：{1}"),
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, speaking Chinese like the rest of the tool when the command line is wrong."""
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "用法：", 1)
+
+    def format_help(self) -> str:
+        text = super().format_help().replace("usage:", "用法：", 1)
+        text = text.replace("\npositional arguments:", "\n位置参数：")
+        return text.replace("\noptions:", "\n选项：")
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, chinese in _ARGPARSE_MESSAGES:
+            found = pattern.fullmatch(message)
+            if found:
+                message = chinese.format(*found.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: 错误: {message}\n")
+
+
 def _version() -> str:
     from .run.manifest import perfeval_version
 
@@ -220,7 +255,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="perfeval", description="财政项目绩效自评价复核工具")
+    parser = _Parser(prog="perfeval", description="财政项目绩效自评价复核工具")
     parser.add_argument("-v", "--verbose", action="store_true", help="show progress details")
     parser.add_argument("--version", action="version", version=f"perfeval {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -205,3 +205,21 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("perfeval 0.")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["adjust", "x.txt"], "缺少必需的参数：--indicator"),
+        (["run", "x", "--jobs", "0"], "参数 --jobs：应为 1 或更大的整数"),
+        (["bogus"], "参数 command 不能取 'bogus'"),
+        (["check", "x.txt", "--nope"], "不认识的参数：--nope"),
+    ],
+)
+def test_a_wrong_command_line_is_told_in_chinese(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and says in err and err.startswith("用法：")
