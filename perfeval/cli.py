@@ -178,6 +178,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         notebook=Path(args.notebook) if args.notebook else None,
         project_timeout=args.timeout,
+        warm_kernels=not args.fresh_kernels,
+        recycle_after=args.recycle_after,
     )
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
@@ -314,6 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=1800,
         help="seconds a project may run before its kernel is stopped (default: 1800)",
+    )
+    run.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="a new kernel for every project (default: each worker keeps its kernel, reset between projects)",
+    )
+    run.add_argument(
+        "--recycle-after",
+        type=_positive,
+        default=50,
+        help="projects a kept kernel runs before it is replaced (default: 50)",
     )
     run.add_argument("--notebook", help="the notebook to run (default: notebooks/review.ipynb)")
     run.set_defaults(handler=cmd_run)

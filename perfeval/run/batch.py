@@ -30,7 +30,6 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -47,6 +46,7 @@ from ..review.portfolio import PortfolioRow, ProjectFigures, href
 from ..review.store import AdjustmentStore
 from ..show.index import index_html
 from ..show.summary import SUMMARY_NAME, write_summary_workbook
+from ..stamp import now
 from .execute import (
     HTML_NAME,
     NOTEBOOK_NAME,
@@ -110,7 +110,8 @@ class RunOptions:
     notebook: Path | None = None  # None: DEFAULT_NOTEBOOK
     cell_timeout: float | None = 600.0  # seconds a cell may run before it is interrupted
     project_timeout: float | None = 1800.0  # seconds a project may run before its kernel is killed
-    warm_kernels: bool = True
+    warm_kernels: bool = True  # each worker keeps its kernel between projects (False: one each)
+    recycle_after: int = 50  # projects a kept kernel runs before it is replaced
 
 
 # --- one project ---------------------------------------------------------------------
@@ -465,6 +466,7 @@ def run_batch(
             cwd=str(notebook.parent),
             kernel_log=str(kernel_log),
             warm_kernel=options.warm_kernels,
+            recycle_after=options.recycle_after,
             cell_timeout=options.cell_timeout,
             project_timeout=options.project_timeout,
         )
@@ -478,7 +480,7 @@ def run_batch(
             rows,
             unreadable=[str(error) for error in read.errors],
             without_form=[str(notice) for notice in read.skipped],
-            generated_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+            generated_at=now().strftime("%Y-%m-%d %H:%M"),
             summary_href=SUMMARY_NAME,
         )
         write_atomic(index, page)

@@ -2,11 +2,17 @@
 
 Each worker imports papermill and nbconvert once (the forkserver preloads them,
 so a worker starts in milliseconds), builds one ``ReviewExporter``, and then runs
-job after job: papermill executes the notebook on a fresh kernel with the
-project's parameters injected, and the exporter renders the executed notebook.
-A worker starts the kernel for its next job while the current one runs (a *warm*
-kernel: started ahead, never reused, so no state leaks from one project to the
-next).
+job after job: papermill executes the notebook with the project's parameters
+injected, and the exporter renders the executed notebook.
+
+Kernels are *warm* by default: a worker keeps its kernel from one project to the next
+(``perfeval.run.warm``: the namespace emptied, execution counts from 1, the working
+directory set, and after each project a check that nothing outside the namespace was
+changed). A kernel is replaced after ``recycle_after`` projects, after any project that
+failed or timed out, when it uses more than ``kernel_memory_mb``, and when a project left
+something behind; its successor is started ahead while the last project of its term runs.
+With ``warm_kernel=False`` (``perfeval run --fresh-kernels``) every project gets a kernel
+of its own, started ahead while the previous project runs and stopped after it.
 
 Outputs are written to temp names in the project folder and ``os.replace``d into
 place only when complete: the executed notebook first, then the HTML. The annotated
@@ -93,7 +99,12 @@ class WorkerConfig:
     kernel_name: str
     cwd: str
     kernel_log: str | None = None
+    #: Keep a worker's kernel from one project to the next (False: a new kernel each).
     warm_kernel: bool = True
+    #: A warm kernel is replaced after this many projects ...
+    recycle_after: int = 50
+    #: ... or as soon as it uses more memory than this (resident, in MB).
+    kernel_memory_mb: int = 1024
     cell_timeout: float | None = None
     #: A project still running after this many seconds has its kernel killed, even one
     #: whose cell ignores the interrupt sent at ``cell_timeout``.
@@ -193,9 +204,15 @@ class NotebookRunner:
         self.config = config
         self.exporter: ReviewExporter = ReviewExporter()
         self._log: BinaryIO | None = open(config.kernel_log, "ab") if config.kernel_log else None  # noqa: SIM115
-        self._spare: AsyncKernelManager | None = None
+        self._spare: AsyncKernelManager | None = self._start_kernel_or_none()
+        self._kernel: AsyncKernelManager | None = None  # the warm kernel, kept between jobs
+        self._uses = 0  # projects the warm kernel has run
+        #: Why each warm kernel was replaced, counted (for the run's log and the tests).
+        self.recycled: dict[str, int] = {}
         if config.warm_kernel:
-            self._spare = self._start_kernel_or_none()
+            from .warm import register
+
+            register()
 
     # --- kernels ---------------------------------------------------------------
 
@@ -220,28 +237,66 @@ class NotebookRunner:
             return None
 
     def _take_kernel(self) -> AsyncKernelManager:
-        km = self._spare or self._start_kernel()
-        self._spare = self._start_kernel_or_none() if self.config.warm_kernel else None
-        return km
+        """The kernel for the next job: the warm one, else the spare started ahead, else a new one."""
+        if not self.config.warm_kernel:
+            km = self._spare or self._start_kernel()
+            self._spare = self._start_kernel_or_none()
+            return km
+        if self._kernel is None:
+            self._kernel, self._spare, self._uses = self._spare or self._start_kernel(), None, 0
+        if self._spare is None and self._uses + 1 >= self.config.recycle_after:
+            self._spare = self._start_kernel_or_none()  # this is the kernel's last job
+        return self._kernel
+
+    def _retire(self, km: AsyncKernelManager, report: Any, failed: bool) -> None:
+        """After a job: stop a fresh kernel; keep a warm one unless it has to go."""
+        self._stop_clients(km)
+        if km is not self._kernel:
+            self._stop_kernel(km)
+            return
+        self._uses += 1
+        reason = self._recycle_reason(km, report, failed)
+        if reason is not None:
+            self.recycled[reason] = self.recycled.get(reason, 0) + 1
+            self._stop_kernel(km)
+            self._kernel = None
+
+    def _recycle_reason(self, km: AsyncKernelManager, report: Any, failed: bool) -> str | None:
+        if failed:
+            return "failed"
+        if report is None or not report.clean:
+            return "leftovers" if report is not None and report.leftovers else "unchecked"
+        if self._uses >= self.config.recycle_after:
+            return "term"
+        if _kernel_memory_mb(km) > self.config.kernel_memory_mb:
+            return "memory"
+        return None
 
     @staticmethod
-    def _stop_kernel(km: AsyncKernelManager) -> None:
+    def _stop_clients(km: AsyncKernelManager) -> None:
+        # papermill leaves the client of a kernel it did not start connected: its channel
+        # threads and zmq context (3 threads, a dozen descriptors) would stay in the
+        # worker for good, until a long batch ran out of file descriptors.
+        clients = getattr(km, "handed_out", [])
+        for client in clients:
+            with contextlib.suppress(Exception):
+                client.stop_channels()
+        clients.clear()
+
+    @classmethod
+    def _stop_kernel(cls, km: AsyncKernelManager) -> None:
         from jupyter_core.utils import run_sync
 
         with contextlib.suppress(Exception):
             run_sync(km.shutdown_kernel)(now=True)
-        # papermill leaves the client of a kernel it did not start connected: its channel
-        # threads and zmq context (3 threads, a dozen descriptors) would stay in the
-        # worker for good, until a long batch ran out of file descriptors.
-        for client in getattr(km, "handed_out", ()):
-            with contextlib.suppress(Exception):
-                client.stop_channels()
+        cls._stop_clients(km)
 
     def close(self) -> None:
-        """Stop the warm kernel and close the kernel log."""
-        if self._spare is not None:
-            self._stop_kernel(self._spare)
-            self._spare = None
+        """Stop the kernels (the warm one and the spare) and close the kernel log."""
+        for km in (self._kernel, self._spare):
+            if km is not None:
+                self._stop_kernel(km)
+        self._kernel = self._spare = None
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -262,6 +317,18 @@ class NotebookRunner:
         except Exception as error:
             raise RuntimeError(f"无法启动内核 {self.config.kernel_name}：{error}") from error
         watchdog = _Watchdog(km, self.config.project_timeout)
+        engine: dict[str, Any] = {}
+        report = None
+        if self.config.warm_kernel:
+            from .warm import ENGINE_NAME, KernelReport
+
+            report = KernelReport()
+            engine = {
+                "engine_name": ENGINE_NAME,
+                "kernel_cwd": self.config.cwd,
+                "kernel_report": report,
+            }
+        failed = True
         try:
             nb = papermill.execute_notebook(
                 job.notebook,
@@ -274,7 +341,9 @@ class NotebookRunner:
                 execution_timeout=self.config.cell_timeout,
                 # A cell over its time is interrupted, so it fails like any cell that raises.
                 interrupt_on_timeout=True,
+                **engine,
             )
+            failed = False
             return nb, None
         except PapermillExecutionError as error:
             where = f"In [{error.exec_count}]" if error.exec_count else f"第 {error.cell_index} 格"
@@ -295,7 +364,7 @@ class NotebookRunner:
             ) from None
         finally:
             watchdog.cancel()
-            self._stop_kernel(km)
+            self._retire(km, report, failed or watchdog.fired)
 
     @staticmethod
     def _write_workbook(job: Job, path: Path) -> dict[str, Any]:
@@ -334,6 +403,7 @@ class NotebookRunner:
             nb, error = self._execute(job, partial, workbook)
             # papermill wrote to the scratch name; the notebook says where it really is.
             nb.metadata.setdefault("papermill", {})["output_path"] = str(notebook)
+            _name_added_cells(nb)
             html = self.exporter.export(nb, title=job.title, failure=error)
             write_atomic(notebook, nbformat.writes(nb))
             write_atomic(page, html)
@@ -375,6 +445,37 @@ class NotebookRunner:
             outputs=outputs,
             summary=summary,
         )
+
+
+def _kernel_memory_mb(km: AsyncKernelManager) -> float:
+    """The kernel process's resident memory in MB (0 when it cannot be told)."""
+    import psutil
+
+    provisioner = getattr(km, "provisioner", None)
+    pid = getattr(getattr(provisioner, "process", None), "pid", None)
+    try:
+        return float(psutil.Process(pid).memory_info().rss) / 2**20 if pid else 0.0
+    except psutil.Error:
+        return 0.0
+
+
+# The cells papermill adds, by their tag, and the fixed ids they get (numbered from the second).
+_ADDED_CELLS = {
+    "injected-parameters": "injected-parameters",
+    "papermill-error-cell-tag": "papermill-error",
+}
+
+
+def _name_added_cells(nb: Any) -> None:
+    """Give the cells papermill adds (parameters, the error banner and marker) fixed ids —
+    papermill's are random — so the same form gives the same notebook and review page every run."""
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        for tag in cell.get("metadata", {}).get("tags", []):
+            if tag in _ADDED_CELLS:
+                seen[tag] = seen.get(tag, 0) + 1
+                number = seen[tag]
+                cell["id"] = _ADDED_CELLS[tag] + (f"-{number}" if number > 1 else "")
 
 
 # --- the pool ---------------------------------------------------------------------

@@ -19,7 +19,6 @@ written atomically (temp file, then ``os.replace``).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +39,7 @@ from ..review.portfolio import (
     unit_summaries,
 )
 from ..review.portfolio import check_counts as count_checks
+from ..stamp import workbook_bytes
 from .xlsx import put
 
 __all__ = [
@@ -241,7 +241,5 @@ def write_summary_workbook(rows: list[PortfolioRow], path: Path) -> Path:
         write(workbook.create_sheet(title), rows)
     workbook.properties.title = "绩效自评复核汇总"
     workbook.properties.creator = "perfeval"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    write_atomic(Path(path), buffer.getvalue())
+    write_atomic(Path(path), workbook_bytes(workbook))
     return Path(path)

@@ -25,9 +25,7 @@ CR) also gets Excel's quote prefix, so that editing the cell keeps it text.
 
 from __future__ import annotations
 
-import io
 from copy import copy
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -61,6 +59,7 @@ from ..review.workbook import (
     REVIEW_SHEET,
     TOTAL_LABELS,
 )
+from ..stamp import now, workbook_bytes
 from .labels import evidence_text
 
 __all__ = [
@@ -145,10 +144,8 @@ def write_review_workbook(review: Review, path: Path) -> Path:
 
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     try:
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, workbook_bytes(workbook))
     except OSError as error:
         raise PerfevalError(
             f"无法写入复核工作簿 {path}（{error.strerror or error}）；请检查该文件夹是否存在且可写"
@@ -393,7 +390,7 @@ def _write_meta(sheet: Worksheet, review: Review) -> None:
         ("project", evaluation.project.name or ""),
         ("unit", evaluation.project.unit or ""),
         ("year", str(evaluation.year or "")),
-        ("written_at", datetime.now().astimezone().isoformat(timespec="seconds")),
+        ("written_at", now().isoformat(timespec="seconds")),
         ("review_sheet", REVIEW_SHEET),
         ("header_row", str(HEADER_ROW)),
         ("indicators", "指标名称 | 复核得分 | 调整理由（生成时）"),

@@ -1,0 +1,120 @@
+"""A papermill engine that runs a notebook on a kernel kept from the previous project.
+
+papermill starts a kernel for every notebook (its issues #326 and #583 ask otherwise); a
+batch of thousands pays a second of kernel start and imports for each. This engine takes
+the kernel the worker hands it, readies it before the first cell (``kernelstate.start``:
+an empty namespace, execution counts from 1, the run's working directory) and asks after
+the last cell what the project left outside its namespace (``kernelstate.leftovers``). The
+worker (``execute.NotebookRunner``) decides from that, and from failures, timeouts, memory
+and a count of projects, when a kernel is replaced.
+
+It is registered with papermill by :func:`register`, which the worker calls; importing this
+module registers nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
+
+from ..exceptions import RunError
+
+__all__ = ["ENGINE_NAME", "KernelReport", "WarmEngine", "register"]
+
+ENGINE_NAME = "perfeval-warm"
+_START = "import perfeval.run.kernelstate as _perfeval_state; _perfeval_state.start({cwd!r})"
+_LEFTOVERS = "__import__('perfeval.run.kernelstate', fromlist=['_']).leftovers()"
+
+
+@dataclass
+class KernelReport:
+    """What the engine learnt about the kernel while running one notebook."""
+
+    ready: bool = False  # the kernel was readied for this notebook
+    leftovers: list[str] = field(default_factory=list)  # what the project left behind
+    checked: bool = False  # the kernel answered the leftovers question
+
+    @property
+    def clean(self) -> bool:
+        return self.ready and self.checked and not self.leftovers
+
+
+class _WarmClient(PapermillNotebookClient):  # type: ignore[misc]
+    def __init__(self, nb_man: Any, *, kernel_cwd: str, report: KernelReport, **kwargs: Any):
+        super().__init__(nb_man, **kwargs)
+        self._kernel_cwd = kernel_cwd
+        self._report = report
+
+    def _silent(self, code: str, **expressions: str) -> dict[str, Any]:
+        """Run ``code`` without a trace in the notebook or the execution count."""
+        msg_id = self.kc.execute(
+            code, silent=True, store_history=False, user_expressions=expressions
+        )
+        reply = self.wait_for_reply(msg_id)
+        content: dict[str, Any] = (reply or {}).get("content", {})
+        return content
+
+    def papermill_execute_cells(self) -> None:
+        content = self._silent(_START.format(cwd=self._kernel_cwd))
+        if content.get("status") != "ok":
+            name, value = content.get("ename", "?"), content.get("evalue", "")
+            raise RunError(f"内核未能就绪：{name}: {value}")
+        self._report.ready = True
+        super().papermill_execute_cells()
+        try:
+            content = self._silent("", leftovers=_LEFTOVERS)
+            answer = content["user_expressions"]["leftovers"]
+            if answer.get("status") == "ok":
+                self._report.leftovers = list(ast.literal_eval(answer["data"]["text/plain"]))
+                self._report.checked = True
+        except Exception:  # a dead or stuck kernel: not checked, so not reused
+            self._report.checked = False
+
+
+class WarmEngine(NBClientEngine):  # type: ignore[misc]
+    """papermill's nbclient engine, on a kernel the caller owns (``km``), readied per notebook.
+
+    Keyword arguments of its own: ``kernel_cwd`` (the working directory each notebook
+    starts in) and ``kernel_report`` (a :class:`KernelReport` it fills in).
+    """
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+        start_timeout: int = 60,
+        execution_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        kernel_cwd: str = kwargs.pop("kernel_cwd")
+        report: KernelReport = kwargs.pop("kernel_report")
+        for unused in ("input_path", "timeout", "startup_timeout"):
+            kwargs.pop(unused, None)
+        client = _WarmClient(
+            nb_man,
+            kernel_cwd=kernel_cwd,
+            report=report,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+            **kwargs,
+        )
+        return client.execute()
+
+
+def register() -> None:
+    """Make :data:`ENGINE_NAME` known to papermill (in this process)."""
+    papermill_engines.register(ENGINE_NAME, WarmEngine)
