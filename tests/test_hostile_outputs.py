@@ -82,7 +82,7 @@ BOOK = "b_workbook.xlsx"
 _PAGE_TAGS = """
     html head meta title style body main section header footer nav div h1 h2 h3 h4 p a
     table caption colgroup col thead tbody tfoot tr th td span strong em small code sup sub
-    ol ul li dl dt dd br hr pre button label select option details summary figure figcaption
+    ol ul li dl dt dd br hr pre button label select option details summary figure figcaption input template
     svg g rect line polyline polygon path circle text tspan desc
 """
 PAGE_TAGS = frozenset(_PAGE_TAGS.split())

@@ -18,6 +18,7 @@ import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import formgen as fg
 import openpyxl
@@ -284,23 +285,35 @@ def test_summary_workbook(rows: list[PortfolioRow], tmp_path: Path) -> None:
     path = write_summary_workbook(hostile_rows(rows), tmp_path / "summary.xlsx")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == list(SHEETS)
-    projects, units, checks, rules = (book[name] for name in SHEETS)
-    header = [c.value for c in projects[1]]
-    by_name = {
-        row[1]: dict(zip(header, row, strict=True))
-        for row in projects.iter_rows(2, values_only=True)
-    }
-    a2 = by_name["甲项目"]
+    projects, budgets, units, checks, rules = (book[name] for name in SHEETS)
+
+    def by_name(sheet: Any) -> dict[str, dict[str, Any]]:
+        header = [c.value for c in sheet[1]]
+        return {
+            row[1]: dict(zip(header, row, strict=True))
+            for row in sheet.iter_rows(2, values_only=True)
+        }
+
+    def column(sheet: Any, name: str) -> int:
+        return [c.value for c in sheet[1]].index(name) + 1
+
+    a2, a2_budget = by_name(projects)["甲项目"], by_name(budgets)["甲项目"]
     assert (a2["填报合计"], a2["各项相加"], a2["复核合计"], a2["自评−复核"]) == (96, 96, 88, 8)
-    assert a2["偏离度"] == pytest.approx(8 / 96) and a2["预算数（元）"] == 242400
-    assert (a2["执行率"], a2["复核等级"], a2["复核状态"]) == (1, "良好", "复核中")
-    column = {name: index for index, name in enumerate(header, start=1)}
-    assert projects.cell(2, column["预算数（元）"]).number_format == "#,##0.00"
-    assert projects.cell(2, column["执行率"]).number_format == "0.00%"
-    assert projects.cell(2, column["偏离度"]).number_format == "0.00%"
+    assert a2["偏离度"] == pytest.approx(8 / 96) and a2_budget["预算数（元）"] == 242400
+    assert (a2_budget["执行率"], a2["复核等级"], a2["复核状态"]) == (1, "良好", "复核中")
+    assert a2_budget["运行"] == "已完成" and a2_budget["来源文件"] == "A2.txt"
+    assert budgets.cell(2, column(budgets, "预算数（元）")).number_format == "#,##0.00"
+    assert budgets.cell(2, column(budgets, "执行率")).number_format == "0.00%"
+    assert projects.cell(2, column(projects, "偏离度")).number_format == "0.00%"
     assert projects.freeze_panes == "C2" and projects.column_dimensions["B"].width == 30
-    hostile = projects.cell(len(rows) + 2, 2)
-    assert hostile.value == HOSTILE and hostile.data_type == "s" and hostile.quotePrefix
+    assert projects.cell(2, 2).hyperlink.target == "A1/review.html"
+    for sheet in book.worksheets:  # legible on A4 landscape: few columns, the header on every page
+        assert sheet.max_column <= 16 or sheet.title == "单位"
+        assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+    for sheet in (projects, budgets):
+        hostile = sheet.cell(len(rows) + 2, 2)
+        assert hostile.value == HOSTILE and hostile.data_type == "s" and hostile.quotePrefix
 
     unit_header = [c.value for c in units[1]]
     jiangchuan = dict(zip(unit_header, next(units.iter_rows(3, 3, values_only=True)), strict=True))
@@ -422,6 +435,71 @@ def test_the_index_filters_offline(run: Path) -> None:
         page.select_option("select[data-filter=self-grade]", "优秀")
         shown = "显示 2 / 2 个项目（自评等级：优秀，复核等级：良好）"
         assert page.locator("#shown").inner_text() == shown
+
+
+def many_rows(rows: list[PortfolioRow], count: int) -> list[PortfolioRow]:
+    """``count`` projects made from the batch's four, numbered (名称 0001 …) and spread
+    over the two units in turn."""
+    return [
+        dataclasses.replace(
+            rows[i % len(rows)],
+            folder=f"P{i:04d}",
+            project=f"{rows[i % len(rows)].project} {i:04d}",
+            review_href=f"P{i:04d}/review.html",
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_big_portfolio_sends_one_page_of_rows_and_the_rest_unrendered(
+    rows: list[PortfolioRow],
+) -> None:
+    page = index_html(many_rows(rows, 2500))
+    table = page[
+        page.index('<table id="projects"') : page.index(
+            "</table>", page.index('<table id="projects"')
+        )
+    ]
+    assert table.count("<tr") == 1 + 100  # the heading and the first page
+    template = page[page.index('<template id="more-projects">') : page.index("</template>")]
+    assert template.count("<tr") == 2400
+    assert "散点图从略" in page and 'class="point"' not in page  # 2,500 points are too many
+
+
+@pytest.mark.browser
+def test_a_big_portfolio_pages_searches_and_filters_offline(
+    rows: list[PortfolioRow], tmp_path: Path
+) -> None:
+    path = tmp_path / "index.html"
+    path.write_text(index_html(many_rows(rows, 250)), encoding="utf-8")
+    with launch_browser() as browser, open_offline(browser, path) as (page, asked):
+        assert asked == []
+        body = page.locator("#projects tbody tr")
+        assert body.count() == 100
+        assert page.locator("#pager .page").inner_text() == "第 1 / 3 页"
+        assert "0000" in body.first.inner_text()
+        page.locator("#pager [data-page=next]").click()
+        assert "0100" in body.first.inner_text() and body.count() == 100
+        page.locator("#pager [data-page=next]").click()
+        assert body.count() == 50 and page.locator("#pager [data-page=next]").is_disabled()
+
+        # Search and filters reach every page, not only the one shown.
+        page.fill("#search", "0249")
+        assert body.count() == 1 and "0249" in body.first.inner_text()
+        assert page.locator("#pager").is_hidden()
+        assert page.locator("#shown").inner_text() == "显示 1 / 250 个项目（搜索：0249）"
+        page.fill("#search", "")
+        page.select_option("select[data-filter=unit]", JIANGCHUAN)
+        assert page.locator("#shown").inner_text().startswith("显示 124 / 250 个项目")
+        assert page.locator("#pager .page").inner_text() == "第 1 / 2 页"
+
+        # Sorting orders all 250, then pages: descending by name puts 0249's kind first.
+        page.select_option("select[data-filter=unit]", "")
+        heading = page.locator("#projects th", has_text="项目名称").locator("button")
+        heading.click()
+        heading.click()
+        first = body.first.inner_text()
+        assert first.split("\t")[0].endswith(("0249", "0245", "0247", "0248", "0246"))
 
 
 @pytest.mark.slow

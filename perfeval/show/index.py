@@ -74,7 +74,10 @@ a.aside {{ font-size: 0.85em; color: #57606a; white-space: nowrap; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 16px; }}
 .charts svg {{ max-width: 100%; height: auto; border: 1px solid #d0d7de; }}
 .filters {{ display: flex; flex-wrap: wrap; gap: 12px; align-items: center; margin: 0 0 8px; }}
-.filters select {{ font: inherit; }}
+.filters select, .filters input {{ font: inherit; }}
+.pager {{ display: flex; gap: 12px; align-items: center; margin: 8px 0; }}
+.pager button {{ font: inherit; }}
+.pager[hidden] {{ display: none; }}
 #rules td.rule {{ width: 55%; }}
 section.problems {{ margin-top: 16px; }}
 @media print {{
@@ -84,23 +87,76 @@ section.problems {{ margin-top: 16px; }}
   thead {{ display: table-header-group; }}
   tr, svg {{ break-inside: avoid; }}
   th button::after {{ content: "" !important; }}
-  .filters select, .filters label {{ display: none; }}
+  .filters select, .filters label, .pager {{ display: none; }}
   .charts {{ flex-wrap: nowrap; }}
   .charts svg {{ width: 49%; }}
   a {{ color: inherit; text-decoration: none; }}
 }}
 """
 
-# Sorting: by data-sort (numbers) where a cell has one, else by text in Chinese
-# collation; a second click reverses; blank values sort last. Filtering: a row (or a
-# chart point) shows when it matches every select box; hidden rows stay hidden
-# whichever way the table is sorted.
+# The projects table shows a page of PAGE_SIZE rows: the first page is in the table as
+# sent (what shows without the script, and on first paint), the others wait in a
+# <template> (parsed, not rendered: a province's 20,000 rows cost no layout). The script
+# sorts (by data-sort numbers where a cell has one, else by text in Chinese collation; a
+# second click reverses; blanks last), filters (every select box and the search words
+# must match) and pages the whole list, and the scatter chart follows the filters.
 _SCRIPT = """
 (function () {
   var table = document.getElementById("projects");
   if (!table) return;
   var body = table.tBodies[0];
   var headings = table.tHead.rows[0].cells;
+  var rows = Array.prototype.slice.call(body.rows);
+  var more = document.getElementById("more-projects");
+  if (more) rows = rows.concat(Array.prototype.slice.call(more.content.querySelectorAll("tr")));
+  var pageSize = Number(table.getAttribute("data-page-size")) || rows.length || 1;
+  var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-filter]"));
+  var search = document.getElementById("search");
+  var points = Array.prototype.slice.call(document.querySelectorAll("svg .point"));
+  var shown = document.getElementById("shown");
+  var pager = document.getElementById("pager");
+  var visible = rows, page = 0;
+  function words() {
+    return search ? search.value.toLowerCase().split(/\\s+/).filter(Boolean) : [];
+  }
+  function matches(element, wanted) {
+    var chosen = selects.every(function (select) {
+      var name = "data-" + select.getAttribute("data-filter");
+      return select.value === "" || element.getAttribute(name) === select.value;
+    });
+    if (!chosen || !wanted.length) return chosen;
+    if (element.searchText === undefined) element.searchText = element.textContent.toLowerCase();
+    return wanted.every(function (word) { return element.searchText.indexOf(word) >= 0; });
+  }
+  function render() {
+    var pages = Math.max(1, Math.ceil(visible.length / pageSize));
+    page = Math.max(0, Math.min(page, pages - 1));
+    var slice = visible.slice(page * pageSize, (page + 1) * pageSize);
+    while (body.firstChild) body.removeChild(body.firstChild);
+    slice.forEach(function (row) { row.hidden = false; body.appendChild(row); });
+    if (pager) {
+      pager.hidden = pages < 2;
+      pager.querySelector("[data-page=prev]").disabled = page === 0;
+      pager.querySelector("[data-page=next]").disabled = page >= pages - 1;
+      pager.querySelector(".page").textContent = "第 " + (page + 1) + " / " + pages + " 页";
+    }
+  }
+  function filter() {
+    var wanted = words();
+    visible = rows.filter(function (row) { return matches(row, wanted); });
+    points.forEach(function (point) {
+      point.style.display = matches(point, []) ? "" : "none";
+    });
+    var active = selects.filter(function (select) { return select.value !== ""; })
+      .map(function (select) { return select.getAttribute("aria-label") + "：" + select.value; });
+    if (wanted.length) active.push("搜索：" + wanted.join(" "));
+    if (shown) {
+      shown.textContent = "显示 " + visible.length + " / " + rows.length + " 个项目"
+        + (active.length ? "（" + active.join("，") + "）" : "");
+    }
+    page = 0;
+    render();
+  }
   Array.prototype.forEach.call(headings, function (th, column) {
     var button = th.querySelector("button");
     if (!button) return;
@@ -108,7 +164,6 @@ _SCRIPT = """
       var ascending = th.getAttribute("aria-sort") !== "ascending";
       Array.prototype.forEach.call(headings, function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      var rows = Array.prototype.slice.call(body.rows);
       function key(row) {
         var cell = row.cells[column];
         var sort = cell.getAttribute("data-sort");
@@ -116,44 +171,37 @@ _SCRIPT = """
         var text = cell.textContent.trim();
         return text === "" || text === "—" ? null : text;
       }
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b);
-        if (x === null || y === null) return x === y ? 0 : (x === null ? 1 : -1);
+      var keyed = rows.map(function (row, at) { return {row: row, key: key(row), at: at}; });
+      keyed.sort(function (a, b) {
+        var x = a.key, y = b.key;
+        if (x === null || y === null) return x === y ? a.at - b.at : (x === null ? 1 : -1);
         var order = typeof x === "number" && typeof y === "number"
           ? x - y : String(x).localeCompare(String(y), "zh-CN");
-        return ascending ? order : -order;
+        return (ascending ? order : -order) || a.at - b.at;
       });
-      rows.forEach(function (row) { body.appendChild(row); });
+      rows = keyed.map(function (item) { return item.row; });
+      filter();
     });
   });
-  var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-filter]"));
-  var points = Array.prototype.slice.call(document.querySelectorAll("svg .point"));
-  var shown = document.getElementById("shown");
-  function matches(element) {
-    return selects.every(function (select) {
-      var name = "data-" + select.getAttribute("data-filter");
-      return select.value === "" || element.getAttribute(name) === select.value;
-    });
-  }
-  function filter() {
-    var count = 0;
-    Array.prototype.forEach.call(body.rows, function (row) {
-      var show = matches(row);
-      row.hidden = !show;
-      if (show) count += 1;
-    });
-    points.forEach(function (point) { point.style.display = matches(point) ? "" : "none"; });
-    var active = selects.filter(function (select) { return select.value !== ""; })
-      .map(function (select) { return select.getAttribute("aria-label") + "：" + select.value; });
-    if (shown) {
-      shown.textContent = "显示 " + count + " / " + body.rows.length + " 个项目"
-        + (active.length ? "（" + active.join("，") + "）" : "");
-    }
-  }
   selects.forEach(function (select) { select.addEventListener("change", filter); });
+  if (search) search.addEventListener("input", filter);
+  if (pager) {
+    pager.addEventListener("click", function (event) {
+      var step = event.target.getAttribute("data-page");
+      if (!step) return;
+      page += step === "next" ? 1 : -1;
+      render();
+      table.scrollIntoView();
+    });
+  }
   filter();
 })();
 """
+
+#: Rows of the projects table on one page.
+PAGE_SIZE = 100
+#: Above this many projects the scatter chart (a point each) is left out.
+SCATTER_LIMIT = 2000
 
 _COLUMNS = (
     "项目名称",
@@ -219,6 +267,8 @@ def _charts(rows: list[PortfolioRow]) -> dict[str, Markup] | None:
         y_label="项目数",
         css_class="chart grades",
     )
+    if len(rows) > SCATTER_LIMIT:
+        return {"bars": Markup(bars), "scatter": None}
     points = [
         Point(
             f.self_total,
@@ -291,4 +341,6 @@ def index_html(
         "unreadable": unreadable or [],
         "without_form": without_form or [],
     }
+    context["page_size"] = PAGE_SIZE
+    context["scatter_limit"] = SCATTER_LIMIT
     return environment.get_template("index.html.j2", globals=_HELPERS).render(context)

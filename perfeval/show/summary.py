@@ -1,10 +1,12 @@
 """``summary.xlsx``: the portfolio of a run as a workbook, for the lead's own sums.
 
-Four sheets, each with a frozen, filterable header row:
+Five sheets, each with a frozen, filterable header row repeated on every printed page, and
+few enough columns to print legibly on A4 landscape:
 
-- 项目 — one row per project: unit, name (linked to its review), year, budget,
-  executed, execution rate, the declared / computed / reviewed totals and grades,
-  自评 − 复核, 偏离度, errors, warnings, review status, how its run went;
+- 项目 — one row per project: unit, name (linked to its review), year, the declared /
+  computed / reviewed totals and grades, 自评 − 复核, 偏离度, errors, warnings, review status;
+- 预算与运行 — the same projects: budget, executed, execution rate, how its run went, why it
+  failed, its folder and source file;
 - 单位 — one row per unit: projects, full-mark self-scores (and whether all were),
   mean and max of 自评 − 复核, mean 偏离度, errors, warnings, shared rules, and the
   projects per self grade and per reviewed grade;
@@ -13,8 +15,10 @@ Four sheets, each with a frozen, filterable header row:
   and within each unit.
 
 Money is ``#,##0.00``, rates and 偏离度 ``0.00%``. Nothing from a form becomes a
-formula: cells are set by ``perfeval.workbook``'s string-safe setter. The file is
-written atomically (temp file, then ``os.replace``).
+formula: cells are filled by ``perfeval.show.xlsx.fill``. The workbook is written in
+openpyxl's write-only mode (rows streamed, not held as cells: 20,000 projects cost no
+more memory per row than the rows themselves) and atomically (temp file, then
+``os.replace``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import write_atomic
@@ -40,9 +46,10 @@ from ..review.portfolio import (
 )
 from ..review.portfolio import check_counts as count_checks
 from ..stamp import workbook_bytes
-from .xlsx import put
+from .xlsx import fill
 
 __all__ = [
+    "BUDGET_COLUMNS",
     "CHECK_COLUMNS",
     "PROJECT_COLUMNS",
     "RULE_COLUMNS",
@@ -53,7 +60,7 @@ __all__ = [
 ]
 
 SUMMARY_NAME = "summary.xlsx"
-SHEETS = ("项目", "单位", "检查项", "雷同规则")
+SHEETS = ("项目", "预算与运行", "单位", "检查项", "雷同规则")
 MONEY, RATE, SCORE = "#,##0.00", "0.00%", "0.00"
 
 #: (heading, width, number format or None)
@@ -61,9 +68,6 @@ PROJECT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
     ("预算单位", 24, None),
     ("项目名称", 30, None),
     ("年度", 7, None),
-    ("预算数（元）", 15, MONEY),
-    ("执行数（元）", 15, MONEY),
-    ("执行率", 9, RATE),
     ("填报合计", 9, SCORE),
     ("填报等级", 8, None),
     ("各项相加", 9, SCORE),
@@ -75,10 +79,17 @@ PROJECT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
     ("错误", 6, None),
     ("警告", 6, None),
     ("复核状态", 9, None),
+)
+BUDGET_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
+    ("预算单位", 24, None),
+    ("项目名称", 30, None),
+    ("预算数（元）", 15, MONEY),
+    ("执行数（元）", 15, MONEY),
+    ("执行率", 9, RATE),
     ("运行", 7, None),
     ("出错原因", 30, None),
-    ("项目文件夹", 36, None),
-    ("来源文件", 40, None),
+    ("项目文件夹", 30, None),
+    ("来源文件", 34, None),
 )
 UNIT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
     ("预算单位", 24, None),
@@ -112,67 +123,91 @@ _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _FLAG_FILL = PatternFill("solid", fgColor="FFEB9C")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTRE = Alignment(wrap_text=True, horizontal="center", vertical="center")
+_LINK = Font(color="0563C1", underline="single")
 
 Value = str | int | Decimal | None
+Columns = Sequence[tuple[str, int, str | None]]
 
 
-def _header(sheet: Worksheet, columns: Sequence[tuple[str, int, str | None]]) -> None:
-    for number, (heading, width, _) in enumerate(columns, start=1):
-        cell = put(sheet, 1, number, heading)
-        cell.font, cell.fill, cell.alignment = Font(bold=True), _HEADER_FILL, _CENTRE
+def _start(sheet: WriteOnlyWorksheet, columns: Columns, rows: int, freeze: str = "A2") -> None:
+    """The sheet's layout (set before its rows: a write-only sheet streams them) and its
+    header row."""
+    for number, (_, width, _) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = width
-    sheet.row_dimensions[1].height = 30
-
-
-def _row(
-    sheet: Worksheet, row: int, columns: Sequence[tuple[str, int, str | None]], values: list[Value]
-) -> None:
-    for number, ((_, _, number_format), value) in enumerate(zip(columns, values, strict=True), 1):
-        cell = put(sheet, row, number, value)
-        cell.alignment = _WRAP
-        if number_format is not None:
-            cell.number_format = number_format
-
-
-def _finish(sheet: Worksheet, columns: int, rows: int, freeze: str = "A2") -> None:
     sheet.freeze_panes = freeze
-    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(1, rows)}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, rows + 1)}"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    header = []
+    for heading, _, _ in columns:
+        cell = fill(WriteOnlyCell(sheet), heading)
+        cell.font, cell.fill, cell.alignment = Font(bold=True), _HEADER_FILL, _CENTRE
+        header.append(cell)
+    sheet.append(header)
 
 
-def _projects(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
-    _header(sheet, PROJECT_COLUMNS)
-    for number, row in enumerate(rows, start=2):
+def _row(
+    sheet: WriteOnlyWorksheet,
+    columns: Columns,
+    values: list[Value],
+    *,
+    flagged: bool = False,
+    link: str | None = None,
+) -> None:
+    """Append one row; ``link`` makes the second cell (the project's name) a hyperlink."""
+    cells = []
+    for number, ((_, _, number_format), value) in enumerate(zip(columns, values, strict=True), 1):
+        cell = fill(WriteOnlyCell(sheet), value)
+        cell.alignment = _WRAP
+        if number_format is not None:
+            cell.number_format = number_format
+        if flagged:
+            cell.fill = _FLAG_FILL
+        if link and number == 2:
+            cell.hyperlink, cell.font = link, _LINK
+        cells.append(cell)
+    sheet.append(cells)
+
+
+def _projects(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
+    _start(sheet, PROJECT_COLUMNS, len(rows), "C2")
+    for row in rows:
         f = row.figures
         values: list[Value] = [
             row.unit_name,
             row.name,
             row.year,
             *(
-                [f.budget, f.executed, f.execution_rate, f.declared, f.declared_grade,
-                 f.computed, f.computed_grade, f.reviewed, f.reviewed_grade, f.gap,
-                 f.deviation, f.errors, f.warnings, f.status]
+                [f.declared, f.declared_grade, f.computed, f.computed_grade, f.reviewed,
+                 f.reviewed_grade, f.gap, f.deviation, f.errors, f.warnings, f.status]
                 if f is not None
-                else [None] * 14
+                else [None] * 11
             ),
+        ]  # fmt: skip
+        _row(sheet, PROJECT_COLUMNS, values, link=row.review_href)
+
+
+def _budgets(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
+    _start(sheet, BUDGET_COLUMNS, len(rows), "C2")
+    for row in rows:
+        f = row.figures
+        values: list[Value] = [
+            row.unit_name,
+            row.name,
+            *([f.budget, f.executed, f.execution_rate] if f is not None else [None] * 3),
             RUN_STATES.get(row.state, row.state),
             row.error,
             row.folder,
             row.source,
-        ]  # fmt: skip
-        _row(sheet, number, PROJECT_COLUMNS, values)
-        if row.review_href:
-            sheet.cell(row=number, column=2).hyperlink = row.review_href
-            sheet.cell(row=number, column=2).font = Font(color="0563C1", underline="single")
-    _finish(sheet, len(PROJECT_COLUMNS), len(rows) + 1, "C2")
+        ]
+        _row(sheet, BUDGET_COLUMNS, values, link=row.review_href)
 
 
-def _units(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
+def _units(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
     units = unit_summaries(rows)
     declared, reviewed = grade_counts(rows)
     self_grades, reviewed_grades = grade_order(declared), grade_order(reviewed)
@@ -181,8 +216,8 @@ def _units(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
         *((f"自评·{grade}", 8, None) for grade in self_grades),
         *((f"复核·{grade}", 8, None) for grade in reviewed_grades),
     )
-    _header(sheet, columns)
-    for number, unit in enumerate(units, start=2):
+    _start(sheet, columns, len(units), "B2")
+    for unit in units:
         values: list[Value] = [
             unit.unit,
             unit.projects,
@@ -197,28 +232,23 @@ def _units(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
             *(unit.self_grades.get(grade, 0) for grade in self_grades),
             *(unit.reviewed_grades.get(grade, 0) for grade in reviewed_grades),
         ]
-        _row(sheet, number, columns, values)
-        if unit.all_full_marks:
-            for column in range(1, len(columns) + 1):
-                sheet.cell(row=number, column=column).fill = _FLAG_FILL
-    _finish(sheet, len(columns), len(units) + 1, "B2")
+        _row(sheet, columns, values, flagged=unit.all_full_marks)
 
 
-def _checks(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
-    _header(sheet, CHECK_COLUMNS)
+def _checks(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
     counts = count_checks(rows)
-    for number, count in enumerate(counts, start=2):
+    _start(sheet, CHECK_COLUMNS, len(counts))
+    for count in counts:
         severity = SEVERITY_LABELS.get(count.severity or "", "")
         values: list[Value] = [count.title, count.check, severity, count.findings, count.projects]
-        _row(sheet, number, CHECK_COLUMNS, values)
-    _finish(sheet, len(CHECK_COLUMNS), len(counts) + 1)
+        _row(sheet, CHECK_COLUMNS, values)
 
 
-def _rules(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
-    _header(sheet, RULE_COLUMNS)
+def _rules(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
     scoped = [(ALL_PROJECTS, rule) for rule in shared_rules(rows)]
     scoped += [(unit.unit, rule) for unit in unit_summaries(rows) for rule in unit.shared_rules]
-    for number, (scope, rule) in enumerate(scoped, start=2):
+    _start(sheet, RULE_COLUMNS, len(scoped))
+    for scope, rule in scoped:
         values: list[Value] = [
             scope,
             rule.text,
@@ -226,18 +256,13 @@ def _rules(sheet: Worksheet, rows: list[PortfolioRow]) -> None:
             len(rule.units),
             "、".join(rule.projects),
         ]
-        _row(sheet, number, RULE_COLUMNS, values)
-    _finish(sheet, len(RULE_COLUMNS), len(scoped) + 1)
+        _row(sheet, RULE_COLUMNS, values)
 
 
 def write_summary_workbook(rows: list[PortfolioRow], path: Path) -> Path:
     """Write ``summary.xlsx`` for the run's rows to ``path`` atomically; returns the path."""
-    workbook = openpyxl.Workbook()
-    first = workbook.active
-    assert isinstance(first, Worksheet)
-    first.title = SHEETS[0]
-    _projects(first, rows)
-    for title, write in zip(SHEETS[1:], (_units, _checks, _rules), strict=True):
+    workbook = openpyxl.Workbook(write_only=True)
+    for title, write in zip(SHEETS, (_projects, _budgets, _units, _checks, _rules), strict=True):
         write(workbook.create_sheet(title), rows)
     workbook.properties.title = "绩效自评复核汇总"
     workbook.properties.creator = "perfeval"

@@ -63,6 +63,7 @@ from ..stamp import now, workbook_bytes
 from .labels import evidence_text
 
 __all__ = [
+    "fill",
     "put",
     "write_review_workbook",
     "written_score",
@@ -88,7 +89,12 @@ _MAX_TEXT = 32767  # Excel's limit on the characters of a cell
 
 def put(sheet: Worksheet, row: int, column: int, value: object) -> Any:
     """Set a cell so that nothing becomes a formula: every string is a string cell."""
-    cell = sheet.cell(row=row, column=column)
+    return fill(sheet.cell(row=row, column=column), value)
+
+
+def fill(cell: Any, value: object) -> Any:
+    """Give ``cell`` (a sheet's, or a write-only sheet's ``WriteOnlyCell``) ``value`` as
+    :func:`put` does: strings stay strings, cut to Excel's limit; Decimals become numbers."""
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, str):
