@@ -248,9 +248,14 @@ class NotebookRunner:
             self._spare = self._start_kernel_or_none()  # this is the kernel's last job
         return self._kernel
 
+    @staticmethod
+    def _client(km: AsyncKernelManager) -> Any:
+        """The client the kernel's last project used, kept connected for the next; None at first."""
+        clients = getattr(km, "handed_out", [])
+        return clients[0] if clients else None
+
     def _retire(self, km: AsyncKernelManager, report: Any, failed: bool) -> None:
-        """After a job: stop a fresh kernel; keep a warm one unless it has to go."""
-        self._stop_clients(km)
+        """After a job: stop a fresh kernel; keep a warm one (and its client) unless it has to go."""
         if km is not self._kernel:
             self._stop_kernel(km)
             return
@@ -260,6 +265,12 @@ class NotebookRunner:
             self.recycled[reason] = self.recycled.get(reason, 0) + 1
             self._stop_kernel(km)
             self._kernel = None
+        else:  # one client a kernel: any other is stopped
+            clients = getattr(km, "handed_out", [])
+            for client in clients[1:]:
+                with contextlib.suppress(Exception):
+                    client.stop_channels()
+            del clients[1:]
 
     def _recycle_reason(self, km: AsyncKernelManager, report: Any, failed: bool) -> str | None:
         if failed:
@@ -327,6 +338,7 @@ class NotebookRunner:
                 "engine_name": ENGINE_NAME,
                 "kernel_cwd": self.config.cwd,
                 "kernel_report": report,
+                "kernel_client": self._client(km),
             }
         failed = True
         try:

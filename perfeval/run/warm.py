@@ -45,10 +45,14 @@ class KernelReport:
 
 
 class _WarmClient(PapermillNotebookClient):  # type: ignore[misc]
-    def __init__(self, nb_man: Any, *, kernel_cwd: str, report: KernelReport, **kwargs: Any):
+    def __init__(
+        self, nb_man: Any, *, kernel_cwd: str, report: KernelReport, client: Any, **kwargs: Any
+    ):
         super().__init__(nb_man, **kwargs)
         self._kernel_cwd = kernel_cwd
         self._report = report
+        if client is not None:  # the last notebook's, still connected: no new handshake
+            self.kc = client
 
     def _silent(self, code: str, **expressions: str) -> dict[str, Any]:
         """Run ``code`` without a trace in the notebook or the execution count."""
@@ -80,7 +84,8 @@ class WarmEngine(NBClientEngine):  # type: ignore[misc]
     """papermill's nbclient engine, on a kernel the caller owns (``km``), readied per notebook.
 
     Keyword arguments of its own: ``kernel_cwd`` (the working directory each notebook
-    starts in) and ``kernel_report`` (a :class:`KernelReport` it fills in).
+    starts in), ``kernel_report`` (a :class:`KernelReport` it fills in) and
+    ``kernel_client`` (a connected client of ``km`` to use; None: nbclient makes one).
     """
 
     @classmethod
@@ -97,12 +102,14 @@ class WarmEngine(NBClientEngine):  # type: ignore[misc]
     ) -> Any:
         kernel_cwd: str = kwargs.pop("kernel_cwd")
         report: KernelReport = kwargs.pop("kernel_report")
+        kernel_client = kwargs.pop("kernel_client", None)
         for unused in ("input_path", "timeout", "startup_timeout"):
             kwargs.pop(unused, None)
         client = _WarmClient(
             nb_man,
             kernel_cwd=kernel_cwd,
             report=report,
+            client=kernel_client,
             timeout=execution_timeout,
             startup_timeout=start_timeout,
             kernel_name=kernel_name,
