@@ -29,6 +29,7 @@ import unicodedata
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 import formgen as fg
@@ -292,15 +293,10 @@ def test_notebook_outputs_have_no_live_markup(hostile: Path) -> None:
                     assert live_markup(html) == [], (cell.source, live_markup(html))
                     shown += payload("项目名称") in Markup(html).text
         assert shown == 1  # the project card
-        # The widget panel's HTML widgets are rendered as HTML by JupyterLab.
-        state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json")
-        models = (state or {}).get("state", {}).values()
-        html_values = [
-            m["state"].get("value", "") for m in models if m["model_name"] == "HTMLModel"
-        ]
-        assert html_values and any(PWNED in value for value in html_values)
-        for value in html_values:  # the panel's own markup: the total in bold, a rule
-            assert live_markup(value, own=frozenset({"b", "hr"})) == [], value
+        # The batch leaves the reviewer's panel for JupyterLab: no widget ran.
+        assert "widgets" not in nb.metadata
+        panel = [c for c in nb.cells if "interactive" in c.metadata.get("tags", [])]
+        assert panel and all(not c.get("outputs") for c in panel if c.cell_type == "code")
         # The file and sheet names reached the kernel as string literals, nothing more.
         [injected] = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         values = {}
@@ -310,6 +306,31 @@ def test_notebook_outputs_have_no_live_markup(hostile: Path) -> None:
         assert values == dict(nb.metadata.papermill.parameters)
         assert values["sheet"] in (None, HOSTILE_SHEET)
         assert Path(values["form_path"]).name in (f"{HOSTILE_FILE}.txt", BOOK)
+
+
+def html_widgets(widget: Any) -> list[str]:
+    """The values of the HTML widgets under ``widget`` (JupyterLab renders them as HTML)."""
+    import ipywidgets
+
+    found = [widget.value] if isinstance(widget, ipywidgets.HTML) else []
+    for child in getattr(widget, "children", ()):
+        found += html_widgets(child)
+    return found
+
+
+def test_the_panel_shows_the_form_as_text(hostile: Path) -> None:
+    from perfeval.review.build import open_review
+    from perfeval.show.widgets import ReviewPanel
+
+    review = open_review(hostile / "forms" / f"{HOSTILE_FILE}.txt", None, hostile / "params")
+    panel = ReviewPanel(review, hostile / "params")
+    values = []
+    for _ in review.indicators:  # every indicator the panel can show
+        values += html_widgets(panel.widget)
+        panel.next.click()
+    assert any(PWNED in value for value in values)
+    for value in values:  # the panel's own markup: the total in bold, a rule
+        assert live_markup(value, own=frozenset({"b", "hr"})) == [], value
 
 
 def test_no_form_script_runs_in_a_browser(hostile: Path) -> None:

@@ -44,7 +44,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..atomic import PARTIAL_PREFIX, remove_partials, write_atomic
+from ..atomic import remove_partials, write_atomic
 from ..exceptions import PerfevalError
 from .handover import handed_over
 
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from jupyter_client.manager import AsyncKernelManager
 
     from ..model import Evaluation
+    from .engine import KernelReport
     from .export import ReviewExporter
 
 __all__ = [
@@ -209,10 +210,9 @@ class NotebookRunner:
         self._uses = 0  # projects the warm kernel has run
         #: Why each warm kernel was replaced, counted (for the run's log and the tests).
         self.recycled: dict[str, int] = {}
-        if config.warm_kernel:
-            from .warm import register
+        from .engine import register
 
-            register()
+        register()
 
     # --- kernels ---------------------------------------------------------------
 
@@ -254,7 +254,7 @@ class NotebookRunner:
         clients = getattr(km, "handed_out", [])
         return clients[0] if clients else None
 
-    def _retire(self, km: AsyncKernelManager, report: Any, failed: bool) -> None:
+    def _retire(self, km: AsyncKernelManager, report: KernelReport, failed: bool) -> None:
         """After a job: stop a fresh kernel; keep a warm one (and its client) unless it has to go."""
         if km is not self._kernel:
             self._stop_kernel(km)
@@ -272,11 +272,13 @@ class NotebookRunner:
                     client.stop_channels()
             del clients[1:]
 
-    def _recycle_reason(self, km: AsyncKernelManager, report: Any, failed: bool) -> str | None:
+    def _recycle_reason(
+        self, km: AsyncKernelManager, report: KernelReport, failed: bool
+    ) -> str | None:
         if failed:
             return "failed"
-        if report is None or not report.clean:
-            return "leftovers" if report is not None and report.leftovers else "unchecked"
+        if not report.clean:
+            return "leftovers" if report.leftovers else "unchecked"
         if self._uses >= self.config.recycle_after:
             return "term"
         if _kernel_memory_mb(km) > self.config.kernel_memory_mb:
@@ -314,37 +316,26 @@ class NotebookRunner:
 
     # --- jobs --------------------------------------------------------------------
 
-    def _execute(self, job: Job, partial: Path, workbook: Path) -> tuple[Any, str | None]:
+    def _execute(self, job: Job, workbook: Path) -> tuple[Any, str | None]:
         """The executed notebook and, when a cell raised, what went wrong."""
-        import nbformat
         import papermill
         from nbclient.exceptions import DeadKernelError
         from papermill.exceptions import PapermillExecutionError
 
         from ..exceptions import RunError
+        from .engine import ENGINE_NAME, KernelReport
 
         try:
             km = self._take_kernel()
         except Exception as error:
             raise RuntimeError(f"无法启动内核 {self.config.kernel_name}：{error}") from error
         watchdog = _Watchdog(km, self.config.project_timeout)
-        engine: dict[str, Any] = {}
-        report = None
-        if self.config.warm_kernel:
-            from .warm import ENGINE_NAME, KernelReport
-
-            report = KernelReport()
-            engine = {
-                "engine_name": ENGINE_NAME,
-                "kernel_cwd": self.config.cwd,
-                "kernel_report": report,
-                "kernel_client": self._client(km),
-            }
+        report = KernelReport()
         failed = True
         try:
             nb = papermill.execute_notebook(
                 job.notebook,
-                str(partial),
+                None,  # the engine hands the notebook over; the worker writes it
                 parameters={**job.parameters, "workbook_path": str(workbook)},
                 kernel_name=self.config.kernel_name,
                 progress_bar=False,
@@ -353,7 +344,11 @@ class NotebookRunner:
                 execution_timeout=self.config.cell_timeout,
                 # A cell over its time is interrupted, so it fails like any cell that raises.
                 interrupt_on_timeout=True,
-                **engine,
+                engine_name=ENGINE_NAME,
+                kernel_cwd=self.config.cwd,
+                kernel_report=report,
+                kernel_client=self._client(km) if self.config.warm_kernel else None,
+                check_leftovers=self.config.warm_kernel,
             )
             failed = False
             return nb, None
@@ -363,9 +358,9 @@ class NotebookRunner:
                 message = f"{where} 运行超过 {self.config.cell_timeout:g} 秒，已中断"
             else:
                 message = _short(f"{where} 出错：{error.ename}: {error.evalue}")
-            # papermill saved the notebook with the error marked before raising.
-            return nbformat.read(partial, as_version=4), message
-        except DeadKernelError:  # killed, out of memory: nothing of the run was saved
+            # papermill marked the error in the notebook the engine kept, before raising.
+            return report.notebook, message
+        except DeadKernelError:  # killed, out of memory: nothing of the run was kept
             if watchdog.fired:
                 raise RunError(
                     f"项目运行超过 {self.config.project_timeout:g} 秒（某个单元格不响应中断），"
@@ -404,7 +399,6 @@ class NotebookRunner:
         folder = Path(job.out_dir) / job.folder
         notebook, page = folder / NOTEBOOK_NAME, folder / HTML_NAME
         workbook = folder / WORKBOOK_NAME
-        partial = folder / f"{PARTIAL_PREFIX}review-{os.getpid()}.ipynb"
         error: str | None = None
         outputs: dict[str, str] = {}
         summary: dict[str, Any] | None = None
@@ -412,8 +406,7 @@ class NotebookRunner:
             folder.mkdir(parents=True, exist_ok=True)
             remove_partials(folder)
             _remove(workbook)  # only this run's notebook may write it
-            nb, error = self._execute(job, partial, workbook)
-            # papermill wrote to the scratch name; the notebook says where it really is.
+            nb, error = self._execute(job, workbook)
             nb.metadata.setdefault("papermill", {})["output_path"] = str(notebook)
             _name_added_cells(nb)
             html = self.exporter.export(nb, title=job.title, failure=error)
@@ -445,8 +438,6 @@ class NotebookRunner:
             # No complete executed notebook: nothing older may pass for this run's review.
             for stale in (notebook, page, workbook):
                 _remove(stale)
-        finally:
-            partial.unlink(missing_ok=True)
         return JobResult(
             folder=job.folder,
             ok=error is None,

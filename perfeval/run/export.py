@@ -26,10 +26,9 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from ..atomic import write_atomic
-from .handover import HANDOVER_TAG
+from .handover import HANDOVER_TAG, INTERACTIVE_TAG
 
 __all__ = [
-    "INTERACTIVE_TAG",
     "PAGE_CSS",
     "ReviewExporter",
     "export_html",
@@ -38,8 +37,6 @@ __all__ = [
 
 log = logging.getLogger("perfeval")
 
-INTERACTIVE_TAG = "interactive"
-"""Cells with this tag (the reviewer's widget panel) are left out of the HTML."""
 
 _DROPPED_MIMETYPES = frozenset(
     {

@@ -18,9 +18,19 @@ from ..review.build import Review
 from ..review.portfolio import ProjectFigures
 from ..show.xlsx import write_review_workbook
 
-__all__ = ["HANDOVER_MIME", "HANDOVER_TAG", "Handover", "hand_over", "handed_over"]
+__all__ = [
+    "HANDOVER_MIME",
+    "HANDOVER_TAG",
+    "INTERACTIVE_TAG",
+    "Handover",
+    "hand_over",
+    "handed_over",
+]
 
 HANDOVER_TAG = "handover"
+#: Cells for a reviewer in JupyterLab (the widget panel): a batch leaves them unexecuted
+#: (``perfeval.run.engine``) and the HTML review leaves them out (``perfeval.run.export``).
+INTERACTIVE_TAG = "interactive"
 HANDOVER_MIME = "application/vnd.perfeval.handover+json"
 
 

@@ -1,14 +1,25 @@
-"""A papermill engine that runs a notebook on a kernel kept from the previous project.
+"""perfeval's papermill engine: a notebook on a kernel the worker owns, kept from the
+previous project when kernels are warm.
 
 papermill starts a kernel for every notebook (its issues #326 and #583 ask otherwise); a
 batch of thousands pays a second of kernel start and imports for each. This engine takes
-the kernel the worker hands it, readies it before the first cell (``kernelstate.start``:
-an empty namespace, execution counts from 1, the run's working directory) and asks after
-the last cell what the project left outside its namespace (``kernelstate.leftovers``). The
-worker (``execute.NotebookRunner``) decides from that, and from failures, timeouts, memory
-and a count of projects, when a kernel is replaced.
+the kernel (and, when it has run a project before, the connected client) the worker hands
+it, and
 
-It is registered with papermill by :func:`register`, which the worker calls; importing this
+- readies it before the first cell (``kernelstate.start``: an empty namespace, execution
+  counts from 1, the run's working directory);
+- leaves the cells tagged ``interactive`` (the reviewer's widget panel) unexecuted: they
+  are for a reviewer in JupyterLab, the HTML review drops them, and a batch would spend
+  a third of its messages on their widgets. Opened in JupyterLab, the executed notebook
+  runs them like any other cell;
+- after the last cell, when asked to, finds out what the project left outside its
+  namespace (``kernelstate.leftovers``);
+- keeps the executed notebook in its :class:`KernelReport`, with papermill's error marks
+  when a cell raised, so the worker never reads it back from disk.
+
+The worker (``execute.NotebookRunner``) decides from the report, and from failures,
+timeouts, memory and a count of projects, when a kernel is replaced. The engine is
+registered with papermill by :func:`register`, which the worker calls; importing this
 module registers nothing.
 """
 
@@ -23,34 +34,45 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 
 from ..exceptions import RunError
+from .handover import INTERACTIVE_TAG
 
-__all__ = ["ENGINE_NAME", "KernelReport", "WarmEngine", "register"]
+__all__ = ["ENGINE_NAME", "KernelReport", "PerfevalEngine", "register"]
 
-ENGINE_NAME = "perfeval-warm"
+ENGINE_NAME = "perfeval"
 _START = "import perfeval.run.kernelstate as _perfeval_state; _perfeval_state.start({cwd!r})"
 _LEFTOVERS = "__import__('perfeval.run.kernelstate', fromlist=['_']).leftovers()"
 
 
 @dataclass
 class KernelReport:
-    """What the engine learnt about the kernel while running one notebook."""
+    """What the engine learnt while running one notebook."""
 
     ready: bool = False  # the kernel was readied for this notebook
     leftovers: list[str] = field(default_factory=list)  # what the project left behind
     checked: bool = False  # the kernel answered the leftovers question
+    notebook: Any = None  # the executed notebook (papermill marks a failure in it in place)
 
     @property
     def clean(self) -> bool:
         return self.ready and self.checked and not self.leftovers
 
 
-class _WarmClient(PapermillNotebookClient):  # type: ignore[misc]
+class _Client(PapermillNotebookClient):  # type: ignore[misc]
     def __init__(
-        self, nb_man: Any, *, kernel_cwd: str, report: KernelReport, client: Any, **kwargs: Any
+        self,
+        nb_man: Any,
+        *,
+        kernel_cwd: str,
+        report: KernelReport,
+        client: Any,
+        check: bool,
+        **kwargs: Any,
     ):
         super().__init__(nb_man, **kwargs)
         self._kernel_cwd = kernel_cwd
         self._report = report
+        self._check = check
+        report.notebook = nb_man.nb
         if client is not None:  # the last notebook's, still connected: no new handshake
             self.kc = client
 
@@ -63,6 +85,11 @@ class _WarmClient(PapermillNotebookClient):  # type: ignore[misc]
         content: dict[str, Any] = (reply or {}).get("content", {})
         return content
 
+    def execute_cell(self, cell: Any, cell_index: int, *args: Any, **kwargs: Any) -> Any:
+        if INTERACTIVE_TAG in cell.get("metadata", {}).get("tags", []):
+            return cell
+        return super().execute_cell(cell, cell_index, *args, **kwargs)
+
     def papermill_execute_cells(self) -> None:
         content = self._silent(_START.format(cwd=self._kernel_cwd))
         if content.get("status") != "ok":
@@ -70,6 +97,8 @@ class _WarmClient(PapermillNotebookClient):  # type: ignore[misc]
             raise RunError(f"内核未能就绪：{name}: {value}")
         self._report.ready = True
         super().papermill_execute_cells()
+        if not self._check:
+            return
         try:
             content = self._silent("", leftovers=_LEFTOVERS)
             answer = content["user_expressions"]["leftovers"]
@@ -80,12 +109,13 @@ class _WarmClient(PapermillNotebookClient):  # type: ignore[misc]
             self._report.checked = False
 
 
-class WarmEngine(NBClientEngine):  # type: ignore[misc]
-    """papermill's nbclient engine, on a kernel the caller owns (``km``), readied per notebook.
+class PerfevalEngine(NBClientEngine):  # type: ignore[misc]
+    """papermill's nbclient engine, on a kernel the caller owns (``km``).
 
     Keyword arguments of its own: ``kernel_cwd`` (the working directory each notebook
-    starts in), ``kernel_report`` (a :class:`KernelReport` it fills in) and
-    ``kernel_client`` (a connected client of ``km`` to use; None: nbclient makes one).
+    starts in), ``kernel_report`` (a :class:`KernelReport` it fills in),
+    ``kernel_client`` (a connected client of ``km`` to use; None: nbclient makes one) and
+    ``check_leftovers`` (ask the kernel what the notebook left behind).
     """
 
     @classmethod
@@ -103,13 +133,15 @@ class WarmEngine(NBClientEngine):  # type: ignore[misc]
         kernel_cwd: str = kwargs.pop("kernel_cwd")
         report: KernelReport = kwargs.pop("kernel_report")
         kernel_client = kwargs.pop("kernel_client", None)
+        check = bool(kwargs.pop("check_leftovers", False))
         for unused in ("input_path", "timeout", "startup_timeout"):
             kwargs.pop(unused, None)
-        client = _WarmClient(
+        client = _Client(
             nb_man,
             kernel_cwd=kernel_cwd,
             report=report,
             client=kernel_client,
+            check=check,
             timeout=execution_timeout,
             startup_timeout=start_timeout,
             kernel_name=kernel_name,
@@ -124,4 +156,4 @@ class WarmEngine(NBClientEngine):  # type: ignore[misc]
 
 def register() -> None:
     """Make :data:`ENGINE_NAME` known to papermill (in this process)."""
-    papermill_engines.register(ENGINE_NAME, WarmEngine)
+    papermill_engines.register(ENGINE_NAME, PerfevalEngine)
