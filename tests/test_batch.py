@@ -91,7 +91,7 @@ FAIL_IF_BAD = (
 
 
 def states(report: RunReport) -> dict[str, str]:
-    return {project.evaluation.project.name or "": project.state for project in report.projects}
+    return {project.project or "": project.state for project in report.projects}
 
 
 def manifest(out: Path) -> dict[str, dict[str, object]]:
@@ -256,7 +256,7 @@ def test_second_run_redoes_only_what_changed(tmp_path: Path) -> None:
     AdjustmentStore(params).adjust(first, "长效管理机制健全性", "6", "机制未见文件", "王复核")
     report = run()
     assert states(report) == {"甲项目": "done", "乙项目": "skipped"}
-    adjusted = next(p for p in report.projects if p.evaluation.project.name == "甲项目")
+    adjusted = next(p for p in report.projects if p.project == "甲项目")
     assert manifest(out)[adjusted.folder]["adjustments_sha256"] is not None
     assert adjusted.summary is not None and adjusted.summary["reviewed"] == 87
 

@@ -324,7 +324,7 @@ def test_a_cell_that_never_returns_fails_its_project_at_the_timeout(tmp_path: Pa
         ),
     )
     assert time.monotonic() - started < 120
-    states = {p.evaluation.project.name: (p.state, p.error) for p in report.projects}
+    states = {p.project: (p.state, p.error) for p in report.projects}
     assert states["乙项目"] == ("done", None)
     state, error = states["甲项目"]
     assert state == "failed" and "超过 8 秒" in str(error)
@@ -335,11 +335,11 @@ def test_a_cell_that_never_returns_fails_its_project_at_the_timeout(tmp_path: Pa
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 300 KB file system (tmpfs), where the machine lets this process mount one."""
+    """A 150 KB file system (tmpfs), where the machine lets this process mount one."""
     folder = tmp_path / "small"
     folder.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(folder)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=150k", "tmpfs", str(folder)], capture_output=True
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
@@ -358,7 +358,7 @@ def test_a_full_disk_fails_projects_by_name_and_leaves_nothing_half_written(
         [examples / "000_81c9c1dad6fba498.txt", examples / "national"],
         RunOptions(out_dir=out, params_dir=small_disk.parent / "params", jobs=1),
     )
-    assert report.failed, "300 KB cannot hold four reviews"
+    assert report.failed, "150 KB cannot hold four reviews"
     assert all("磁盘空间不足" in str(project.error) for project in report.failed)
     assert not [p for p in out.rglob("*") if p.name.startswith(".partial-")]
     entries = Manifest.load(out / MANIFEST_NAME).projects

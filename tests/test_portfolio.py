@@ -446,6 +446,7 @@ def many_rows(rows: list[PortfolioRow], count: int) -> list[PortfolioRow]:
             folder=f"P{i:04d}",
             project=f"{rows[i % len(rows)].project} {i:04d}",
             review_href=f"P{i:04d}/review.html",
+            key=f"K{i:04d}",
         )
         for i in range(count)
     ]
@@ -464,6 +465,24 @@ def test_a_big_portfolio_sends_one_page_of_rows_and_the_rest_unrendered(
     template = page[page.index('<template id="more-projects">') : page.index("</template>")]
     assert template.count("<tr") == 2400
     assert "散点图从略" in page and 'class="point"' not in page  # 2,500 points are too many
+
+
+def test_a_rule_a_province_shares_lists_twenty_projects_and_counts_the_rest(
+    rows: list[PortfolioRow], tmp_path: Path
+) -> None:
+    many = many_rows(rows, 60)
+    [rule, *_] = shared_rules(many)
+    assert rule.count == 60
+    listed = rule.project_list()
+    assert listed.endswith(" 等 60 个项目") and listed.count("、") == 19
+    units, more = rule.units_listed(limit=1)
+    assert len(units) == 1 and more == 1
+    page = index_html(many)
+    assert " 等 60 个项目" in page
+    summary = openpyxl.load_workbook(write_summary_workbook(many, tmp_path / "s.xlsx"))
+    assert any(
+        " 等 60 个项目" in str(c.value) for line in summary["雷同规则"].iter_rows() for c in line
+    )
 
 
 @pytest.mark.browser

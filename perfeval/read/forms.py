@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from .district import parse_district
 from .national import parse_national, recognise_national
 from .sheets import FORM_SUFFIXES, Sheet, read_sheets
 
-__all__ = ["ReadResult", "find_form_files", "layouts", "read_form", "read_forms"]
+__all__ = ["ReadResult", "each_form", "find_form_files", "layouts", "read_form", "read_forms"]
 
 log = logging.getLogger("perfeval")
 
@@ -61,6 +61,11 @@ class ReadResult:
     evaluations: list[Evaluation] = field(default_factory=list)
     skipped: list[NoFormError] = field(default_factory=list)
     errors: list[FormError] = field(default_factory=list)
+
+    def add(self, other: ReadResult) -> None:
+        self.evaluations.extend(other.evaluations)
+        self.skipped.extend(other.skipped)
+        self.errors.extend(other.errors)
 
 
 def find_form_files(path: Path) -> list[Path]:
@@ -126,14 +131,14 @@ def read_form(path: Path) -> tuple[list[Evaluation], list[NoFormError]]:
     return evaluations, skipped
 
 
-def read_forms(paths: Iterable[str | Path]) -> ReadResult:
-    """Read every form under the paths; one bad file never stops the others."""
-    result = ReadResult()
+def each_form(paths: Iterable[str | Path]) -> Iterator[ReadResult]:
+    """What each form file under the paths gave, a file at a time (a batch of 20,000 forms
+    need not hold them all); one bad file never stops the others."""
     seen: set[tuple[int, int]] = set()  # a form given twice, or by two paths, is read once
     for given in paths:
         path = Path(given)
         if not path.exists():
-            result.errors.append(FormError("文件或文件夹不存在", path=str(path)))
+            yield ReadResult(errors=[FormError("文件或文件夹不存在", path=str(path))])
             continue
         for file in find_form_files(path):
             identity = _identity(file)
@@ -144,16 +149,19 @@ def read_forms(paths: Iterable[str | Path]) -> ReadResult:
             try:
                 evaluations, skipped = read_form(file)
             except FormError as error:
-                result.errors.append(error)
+                yield ReadResult(errors=[error])
                 continue
             except Exception as error:  # a form must never stop the others: say what broke
                 log.info("读取 %s 时出错", file, exc_info=True)
-                result.errors.append(
-                    FormError(
-                        f"读取时出错，未能读入（{type(error).__name__}: {error}）", path=str(file)
-                    )
-                )
+                message = f"读取时出错，未能读入（{type(error).__name__}: {error}）"
+                yield ReadResult(errors=[FormError(message, path=str(file))])
                 continue
-            result.evaluations.extend(evaluations)
-            result.skipped.extend(skipped)
+            yield ReadResult(evaluations, skipped)
+
+
+def read_forms(paths: Iterable[str | Path]) -> ReadResult:
+    """Read every form under the paths; one bad file never stops the others."""
+    result = ReadResult()
+    for one in each_form(paths):
+        result.add(one)
     return result

@@ -303,6 +303,10 @@ def grade_counts(rows: Iterable[PortfolioRow]) -> tuple[dict[str, int], dict[str
 # --- per unit ---------------------------------------------------------------------------
 
 
+#: Projects (and units) a shared rule lists by name before it says "等 N 个".
+LISTED = 20
+
+
 @dataclass(frozen=True)
 class SharedRule:
     """A scoring rule that two or more projects use: the same ``rule_key``.
@@ -324,6 +328,22 @@ class SharedRule:
     def per_unit(self) -> dict[str, int]:
         """How many of its projects each unit has, units in order."""
         return dict(Counter(self.unit_of_project))
+
+    def project_list(self, limit: int = LISTED) -> str:
+        """Its projects as a line to read: all of them, or the first ``limit`` and how many
+        more (a template rule a whole province shares must not list 20,000 names)."""
+        shown = "、".join(self.projects[:limit])
+        more = self.count - limit
+        return f"{shown} 等 {self.count} 个项目" if more > 0 else shown
+
+    def units_listed(self, limit: int = LISTED) -> tuple[dict[str, int], int]:
+        """The units with most of its projects (at most ``limit``, in order) and how many
+        units are left out."""
+        counts = self.per_unit
+        if len(counts) <= limit:
+            return counts, 0
+        top = sorted(counts, key=lambda unit: -counts[unit])[:limit]
+        return {unit: counts[unit] for unit in counts if unit in set(top)}, len(counts) - limit
 
 
 @dataclass(frozen=True)

@@ -407,10 +407,25 @@ class AdjustmentStore:
     def __init__(self, params_dir: Path | str) -> None:
         self.folder = Path(params_dir) / "adjustments"
 
-    def path_for(self, evaluation: Evaluation) -> Path:
-        """The project's file: the existing one with its key, else a new readable name."""
+    def files_by_key(self) -> dict[str, list[Path]]:
+        """Every project file of the store by its key, from one listing of the folder — for
+        a batch, whose projects would otherwise each list a folder of thousands."""
+        files: dict[str, list[Path]] = {}
+        if self.folder.is_dir():
+            for path in sorted(self.folder.glob("*-*.json")):
+                files.setdefault(path.stem.rsplit("-", 1)[1], []).append(path)
+        return files
+
+    def path_for(self, evaluation: Evaluation, files: dict[str, list[Path]] | None = None) -> Path:
+        """The project's file: the existing one with its key, else a new readable name.
+
+        ``files``: :meth:`files_by_key`, when the caller asks for many projects at once.
+        """
         key = evaluation.key
-        found = sorted(self.folder.glob(f"*-{key}.json")) if self.folder.is_dir() else []
+        if files is not None:
+            found = files.get(key, [])
+        else:
+            found = sorted(self.folder.glob(f"*-{key}.json")) if self.folder.is_dir() else []
         if len(found) > 1:
             names = "、".join(p.name for p in found)
             raise ParamsError(

@@ -12,8 +12,12 @@ adjustments file's and the check settings' sha256 (or null), and the perfeval
 version; with the result, the error, the outputs, when, and the figures the
 portfolio shows (so a project skipped later still has them). A later run redoes a
 project only when one of those changed, its outputs are missing or it failed
-(``force`` redoes all). The manifest is rewritten atomically after each project,
-so an interrupted or killed run resumes where it stopped.
+(``force`` redoes all). The manifest is a log appended as each project ends
+(``perfeval.run.manifest``), so an interrupted or killed run resumes where it stopped.
+
+The forms are read one file at a time and planned as they come; the run keeps of each
+project only what the manifest and the portfolio need (``ProjectRun``), so its memory
+grows by those rows, not by the forms.
 
 Folder names are readable and derived from the project (``2020-古美路街道-
 组团式服务联系群众专项-57791c``); nothing a form says can place a file outside
@@ -23,12 +27,14 @@ the output folder.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import hashlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,7 +46,7 @@ from ..check.base import CheckSettings
 from ..exceptions import FormError, NoFormError, PerfevalError, RunError
 from ..model import Evaluation, shown_path
 from ..names import inside, safe_name
-from ..read.forms import read_forms
+from ..read.forms import ReadResult, each_form, read_form
 from ..review.build import SETTINGS_FILE, load_review, load_settings
 from ..review.portfolio import PortfolioRow, ProjectFigures, href
 from ..review.store import AdjustmentStore
@@ -57,7 +63,7 @@ from .execute import (
     run_jobs,
 )
 from .manifest import MANIFEST_NAME, Manifest, code_sha256, perfeval_version, sha256_of
-from .names import folder_names
+from .names import FolderNamer
 
 __all__ = [
     "DEFAULT_NOTEBOOK",
@@ -68,6 +74,8 @@ __all__ = [
     "RunOptions",
     "RunReport",
     "default_jobs",
+    "plan",
+    "portfolio_row",
     "run_batch",
     "worker_count",
 ]
@@ -119,11 +127,22 @@ class RunOptions:
 
 @dataclass
 class ProjectRun:
-    """One project of a run: what it is, what it was made from, and how it went."""
+    """One project of a run: what it is, what it was made from, and how it went.
 
-    evaluation: Evaluation
+    It keeps what the run needs of the form — its names, key and source — not the form
+    itself: a run of 20,000 projects holds 20,000 of these. :meth:`read` reads the form
+    again when the parent needs it whole (the figures of a project whose kernel gave none).
+    """
+
     folder: str
     fingerprint: dict[str, Any]
+    project: str | None
+    unit: str | None
+    year: int | None
+    key: str
+    source: str  # the form as shown: file (and sheet)
+    path: str  # the form's file, as read
+    sheet: str | None
     summary: dict[str, Any] | None = None
     state: str = "pending"  # then done, skipped (unchanged) or failed
     error: str | None = None
@@ -132,19 +151,40 @@ class ProjectRun:
     started_at: str | None = None
     finished_at: str | None = None
 
+    @classmethod
+    def of(cls, evaluation: Evaluation, folder: str, fingerprint: dict[str, Any]) -> ProjectRun:
+        return cls(
+            folder=folder,
+            fingerprint=fingerprint,
+            project=evaluation.project.name,
+            unit=evaluation.project.unit,
+            year=evaluation.year,
+            key=evaluation.key,
+            source=evaluation.source.shown,
+            path=evaluation.source.path,
+            sheet=evaluation.source.sheet,
+        )
+
     @property
     def name(self) -> str:
-        return self.evaluation.project.name or self.folder
+        return self.project or self.folder
+
+    def read(self) -> Evaluation:
+        """The form again, as the run planned it; PerfevalError if it is gone or changed."""
+        evaluations, _ = read_form(Path(self.path))
+        for evaluation in evaluations:
+            if evaluation.source.sheet == self.sheet and evaluation.key == self.key:
+                return evaluation
+        raise RunError(f"{self.source}：表单在运行期间被修改，请重新运行")
 
     def entry(self) -> dict[str, Any]:
         """The project's manifest entry."""
-        evaluation = self.evaluation
         return {
             **self.fingerprint,
-            "project": evaluation.project.name,
-            "unit": evaluation.project.unit,
-            "year": evaluation.year,
-            "source": evaluation.source.shown,
+            "project": self.project,
+            "unit": self.unit,
+            "year": self.year,
+            "source": self.source,
             "result": "ok" if self.state in ("done", "skipped") else "failed",
             "error": self.error,
             "outputs": self.outputs,
@@ -156,16 +196,16 @@ class ProjectRun:
 
 
 def _summary(
-    evaluation: Evaluation, params_dir: Path, settings: CheckSettings
+    project: ProjectRun, params_dir: Path, settings: CheckSettings
 ) -> dict[str, Any] | None:
     """The portfolio's figures of a project (``ProjectFigures``), None if its review won't load.
 
     For the projects whose worker did not return them: a failed run, an older manifest.
     """
     try:
-        review = load_review(evaluation, params_dir, settings)
+        review = load_review(project.read(), params_dir, settings)
     except PerfevalError as error:
-        log.warning("%s: %s", evaluation.source, error)
+        log.warning("%s: %s", project.source, error)
         return None
     return ProjectFigures.of_review(review).to_json()
 
@@ -192,18 +232,14 @@ def _utf8_path(path: Path, out_dir: Path) -> Path:
     return link
 
 
-def _plan(
-    evaluations: list[Evaluation], out_dir: Path, params_dir: Path, notebook: Path
+def plan(
+    evaluations: Iterable[Evaluation], out_dir: Path, params_dir: Path, notebook: Path
 ) -> list[ProjectRun]:
-    """A project for each evaluation (each form once, however often its file was named)."""
+    """A project for each evaluation (each form once, however often its file was named),
+    taking the evaluations one at a time and keeping none of them."""
     seen: set[tuple[Path, str | None]] = set()
-    unique = []
-    for evaluation in evaluations:
-        where = (Path(evaluation.source.path).resolve(), evaluation.source.sheet)
-        if where not in seen:
-            seen.add(where)
-            unique.append(evaluation)
     store = AdjustmentStore(params_dir)
+    store_files = store.files_by_key()
     common = {
         "notebook_sha256": sha256_of(notebook),
         "settings_sha256": sha256_of(params_dir / SETTINGS_FILE),
@@ -211,15 +247,20 @@ def _plan(
         "code_sha256": code_sha256(),
     }
     file_hashes: dict[Path, str | None] = {}
+    namer = FolderNamer()
     projects: list[ProjectRun] = []
-    for evaluation, folder in zip(unique, folder_names(unique), strict=True):
-        inside(out_dir, folder)
+    for evaluation in evaluations:
         source = Path(evaluation.source.path).resolve()
+        if (source, evaluation.source.sheet) in seen:
+            continue
+        seen.add((source, evaluation.source.sheet))
+        folder = namer.name(evaluation)
+        inside(out_dir, folder)
         if source not in file_hashes:
             file_hashes[source] = sha256_of(source)
         problem = None
         try:
-            adjustments: Path | None = store.path_for(evaluation)
+            adjustments: Path | None = store.path_for(evaluation, store_files)
         except PerfevalError as error:
             adjustments, problem = None, str(error)
         fingerprint = {
@@ -234,7 +275,7 @@ def _plan(
             **common,
             "adjustments_sha256": sha256_of(adjustments),
         }
-        project = ProjectRun(evaluation, folder, fingerprint)
+        project = ProjectRun.of(evaluation, folder, fingerprint)
         if problem is not None:
             project.state, project.error = "failed", problem
         projects.append(project)
@@ -367,22 +408,36 @@ def _kernel_name(notebook: Path) -> str:
     return str(spec.get("name") or "python3")
 
 
-def _row(project: ProjectRun) -> PortfolioRow:
+def portfolio_row(project: ProjectRun) -> PortfolioRow:
+    """The project as the portfolio (``index.html``, ``summary.xlsx``) shows it."""
     outputs = project.outputs
     return PortfolioRow(
         folder=project.folder,
-        project=project.evaluation.project.name,
-        unit=project.evaluation.project.unit,
-        year=project.evaluation.year,
-        source=str(project.evaluation.source),
+        project=project.project,
+        unit=project.unit,
+        year=project.year,
+        source=project.source,
         state=project.state,
         error=project.error,
         review_href=href(project.folder, HTML_NAME) if "html" in outputs else None,
         notebook_href=href(project.folder, NOTEBOOK_NAME) if "notebook" in outputs else None,
         workbook_href=href(project.folder, WORKBOOK_NAME) if "workbook" in outputs else None,
         figures=ProjectFigures.from_json(project.summary),
-        key=project.evaluation.key,
+        key=project.key,
     )
+
+
+def _write_portfolio_file(path: Path, write: Callable[[], object]) -> None:
+    """Write ``index.html`` or ``summary.xlsx``; a failure is one clear RunError."""
+    try:
+        write()
+    except (OSError, PerfevalError) as failure:
+        error = failure.__cause__ if isinstance(failure, PerfevalError) else failure
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            why = "磁盘空间不足；请腾出空间后重新运行（已完成的项目不会重做）"
+        else:
+            why = f"{getattr(error, 'strerror', None) or error}；请检查输出文件夹是否可写、该文件是否被其他程序占用"
+        raise RunError(f"无法写入 {path}（{why}）") from None
 
 
 def run_batch(
@@ -405,8 +460,14 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     with _run_lock(out_dir):
         settings = load_settings(params_dir)
-        read = read_forms(paths)
-        projects = _plan(read.evaluations, out_dir, params_dir, notebook)
+        read = ReadResult()  # what could not be read; the forms themselves are not kept
+
+        def evaluations() -> Iterator[Evaluation]:
+            for one in each_form(paths):
+                read.add(dataclasses.replace(one, evaluations=[]))
+                yield from one.evaluations
+
+        projects = plan(evaluations(), out_dir, params_dir, notebook)
         # Temp files a killed run left mid-write (a folder that is skipped keeps them else).
         for folder in (out_dir, *(out_dir / project.folder for project in projects)):
             remove_partials(folder)
@@ -417,7 +478,7 @@ def run_batch(
             if project.state == "failed":  # it cannot run: nothing older may pass for it
                 for stale in (HTML_NAME, NOTEBOOK_NAME, WORKBOOK_NAME):
                     (out_dir / project.folder / stale).unlink(missing_ok=True)
-                project.summary = _summary(project.evaluation, params_dir, settings)
+                project.summary = _summary(project, params_dir, settings)
                 manifest.record(project.folder, project.entry())
             elif entry is not None:
                 project.state = "skipped"
@@ -427,7 +488,7 @@ def run_batch(
                 project.finished_at = entry.get("finished_at")
                 project.summary = entry.get("summary")
                 if ProjectFigures.from_json(project.summary) is None:  # an older manifest's
-                    project.summary = _summary(project.evaluation, params_dir, settings)
+                    project.summary = _summary(project, params_dir, settings)
                     manifest.record(project.folder, project.entry())
             else:
                 todo.append(project)
@@ -443,7 +504,7 @@ def run_batch(
             project.error, project.seconds = result.error, result.seconds
             project.outputs = dict(result.outputs)
             project.started_at, project.finished_at = result.started_at, result.finished_at
-            project.summary = result.summary or _summary(project.evaluation, params_dir, settings)
+            project.summary = result.summary or _summary(project, params_dir, settings)
             manifest.record(project.folder, project.entry())
             finished += 1
             progress.advance(project, finished)
@@ -455,7 +516,6 @@ def run_batch(
                 notebook=str(notebook),
                 parameters=dict(project.fingerprint["parameters"]),
                 title=f"{project.name} - 绩效自评复核",
-                evaluation=project.evaluation,
             )
             for project in todo
         ]
@@ -475,7 +535,7 @@ def run_batch(
         finally:
             progress.finish()
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
-        rows = [_row(project) for project in projects]
+        rows = [portfolio_row(project) for project in projects]
         page = index_html(
             rows,
             unreadable=[str(error) for error in read.errors],
@@ -483,12 +543,6 @@ def run_batch(
             generated_at=now().strftime("%Y-%m-%d %H:%M"),
             summary_href=SUMMARY_NAME,
         )
-        write_atomic(index, page)
-        try:
-            write_summary_workbook(rows, summary)
-        except OSError as error:
-            raise RunError(
-                f"无法写入汇总表 {summary}（{error.strerror or error}）；"
-                "请检查输出文件夹是否可写、该文件是否被其他程序占用"
-            ) from None
+        _write_portfolio_file(index, lambda: write_atomic(index, page))
+        _write_portfolio_file(summary, lambda: write_summary_workbook(rows, summary))
     return RunReport(projects, read.errors, read.skipped, out_dir, index, manifest.path, summary)

@@ -57,7 +57,7 @@ class KernelReport:
         return self.ready and self.checked and not self.leftovers
 
 
-class _Client(PapermillNotebookClient):  # type: ignore[misc]
+class _Client(PapermillNotebookClient):
     def __init__(
         self,
         nb_man: Any,
@@ -109,7 +109,7 @@ class _Client(PapermillNotebookClient):  # type: ignore[misc]
             self._report.checked = False
 
 
-class PerfevalEngine(NBClientEngine):  # type: ignore[misc]
+class PerfevalEngine(NBClientEngine):
     """papermill's nbclient engine, on a kernel the caller owns (``km``).
 
     Keyword arguments of its own: ``kernel_cwd`` (the working directory each notebook

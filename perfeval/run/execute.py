@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 
     from jupyter_client.manager import AsyncKernelManager
 
-    from ..model import Evaluation
     from .engine import KernelReport
     from .export import ReviewExporter
 
@@ -114,18 +113,13 @@ class WorkerConfig:
 
 @dataclass(frozen=True)
 class Job:
-    """One project to run: the notebook, its parameters, and where its outputs go.
-
-    ``evaluation`` is the form the parameters name, as the run read it; None: the
-    worker reads it from ``parameters`` as the notebook does.
-    """
+    """One project to run: the notebook, its parameters, and where its outputs go."""
 
     folder: str
     out_dir: str
     notebook: str
     parameters: dict[str, Any]
     title: str
-    evaluation: Evaluation | None = None
 
 
 @dataclass(frozen=True)
@@ -377,17 +371,12 @@ class NotebookRunner:
     def _write_workbook(job: Job, path: Path) -> dict[str, Any]:
         """For a notebook that hands nothing over: write ``review.xlsx`` from the review as
         the notebook loads it; return its figures."""
-        from ..review.build import load_review, open_review
+        from ..review.build import open_review
         from ..review.portfolio import ProjectFigures
         from ..show.xlsx import write_review_workbook
 
         parameters = job.parameters
-        if job.evaluation is not None:
-            review = load_review(job.evaluation, parameters["params_dir"])
-        else:
-            review = open_review(
-                parameters["form_path"], parameters["sheet"], parameters["params_dir"]
-            )
+        review = open_review(parameters["form_path"], parameters["sheet"], parameters["params_dir"])
         write_review_workbook(review, path)
         return ProjectFigures.of_review(review).to_json()
 

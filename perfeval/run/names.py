@@ -14,7 +14,7 @@ from pathlib import Path
 from ..model import Evaluation
 from ..names import MAX_NAME, MAX_NAME_BYTES, cut, safe_name
 
-__all__ = ["folder_names"]
+__all__ = ["FolderNamer", "folder_names"]
 
 _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 
@@ -38,25 +38,32 @@ def _base_name(evaluation: Evaluation) -> str:
     return safe_name("-".join(part for part in parts if part))
 
 
-def folder_names(evaluations: list[Evaluation]) -> list[str]:
-    """Readable, collision-free folder names, in the order of ``evaluations``.
+class FolderNamer:
+    """Readable, collision-free folder names, one evaluation at a time.
 
     ``<year>-<unit>-<project>-<key[:6]>``; a second form of the same project (the
     same key: a re-sent file, another format) gets ``-<hash of its source>`` too.
     """
-    names: list[str] = []
-    taken: set[str] = set()
-    for evaluation in evaluations:
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def name(self, evaluation: Evaluation) -> str:
         name = _base_name(evaluation)
-        if name.lower() in taken:
+        if name.lower() in self._taken:
             source = f"{Path(evaluation.source.path).resolve()}|{evaluation.source.sheet}"
             digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
             name = f"{cut(name, MAX_NAME - 7, MAX_NAME_BYTES - 7)}-{digest[:6]}"
         base, number = name, 2
-        while name.lower() in taken:  # two sources with one hash: count on
+        while name.lower() in self._taken:  # two sources with one hash: count on
             suffix = f"-{number}"
             name = cut(base, MAX_NAME - len(suffix), MAX_NAME_BYTES - len(suffix)) + suffix
             number += 1
-        taken.add(name.lower())
-        names.append(name)
-    return names
+        self._taken.add(name.lower())
+        return name
+
+
+def folder_names(evaluations: list[Evaluation]) -> list[str]:
+    """:class:`FolderNamer`'s names for ``evaluations``, in their order."""
+    namer = FolderNamer()
+    return [namer.name(evaluation) for evaluation in evaluations]

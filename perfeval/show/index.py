@@ -251,7 +251,7 @@ _HELPERS = {
 }
 
 
-def _charts(rows: list[PortfolioRow]) -> dict[str, Markup] | None:
+def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
     """The two SVG charts (drawn and escaped by ``charts``); None with nothing to chart."""
     declared, reviewed = grade_counts(rows)
     if not declared:

@@ -254,7 +254,7 @@ def _rules(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
             rule.text,
             rule.count,
             len(rule.units),
-            "、".join(rule.projects),
+            rule.project_list(),
         ]
         _row(sheet, RULE_COLUMNS, values)
 

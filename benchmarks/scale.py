@@ -1,0 +1,143 @@
+"""What a batch costs in the parent process per project, at 500, 5,000 and 20,000 projects.
+
+    .venv/bin/python benchmarks/scale.py [--sizes 500 5000 20000]
+
+A province-year is 20,000 projects. The kernels' work is per project by construction; this
+drives the parent's own parts directly, on generated projects (the seed form under 20,000
+names and units, a tenth of them with a reviewer's adjustments in the store), without
+kernels:
+
+- planning: folder names, fingerprints, the store's files (``run.batch.plan``);
+- the manifest: one entry recorded (appended) per project, then a resumed run's load;
+- progress: the bar's line per project (to a buffer);
+- the portfolio: a row per project, ``index.html`` and ``summary.xlsx``.
+
+For each size it prints the microseconds per project of each part and their ratio to the
+first size (flat is 1.0: linear), the size of ``index.html`` and ``summary.xlsx``, and the
+parent's memory per project (tracemalloc's peak over the run, divided by the projects).
+Ratios only, measured in this one run; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from perfeval.read.forms import read_form
+from perfeval.review.build import load_review
+from perfeval.review.portfolio import ProjectFigures
+from perfeval.review.store import AdjustmentStore
+from perfeval.run.batch import ProgressBar, plan, portfolio_row
+from perfeval.run.manifest import MANIFEST_NAME, Manifest
+from perfeval.show.index import index_html
+from perfeval.show.summary import write_summary_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "examples" / "000_81c9c1dad6fba498.txt"
+NOTEBOOK = ROOT / "notebooks" / "review.ipynb"
+UNITS = 400  # a province's budget units
+
+
+def evaluations(count: int, seed: Any) -> list[Any]:
+    """``count`` projects: the seed renamed, spread over ``UNITS`` units, each its own sheet."""
+    made = []
+    for number in range(count):
+        project = dataclasses.replace(
+            seed.project,
+            name=f"{seed.project.name}（第{number}号）",
+            unit=f"某市第{number % UNITS}预算单位",
+        )
+        source = dataclasses.replace(seed.source, sheet=f"表{number}")
+        made.append(dataclasses.replace(seed, project=project, source=source))
+    return made
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def measure(count: int, seed: Any, figures: dict[str, Any], root: Path) -> dict[str, Any]:
+    out, params = root / f"out-{count}", root / f"params-{count}"
+    out.mkdir()
+    forms = evaluations(count, seed)
+    store = AdjustmentStore(params)
+    for evaluation in forms[::10]:  # a tenth reviewed: the store holds their files
+        store.adjust(evaluation, "项目完成率", "8", "证据不足", "王审")
+
+    tracemalloc.start()
+    seconds: dict[str, float] = {}
+    seconds["planning"], projects = timed(lambda: plan(forms, out, params, NOTEBOOK))
+    del forms
+    manifest = Manifest.load(out / MANIFEST_NAME)
+    manifest.save()
+
+    def record() -> None:
+        for project in projects:
+            project.state, project.summary, project.seconds = "done", figures, 0.3
+            project.outputs = {"html": f"{project.folder}/review.html"}
+            manifest.record(project.folder, project.entry())
+
+    seconds["manifest"], _ = timed(record)
+    seconds["resume"], _ = timed(lambda: Manifest.load(out / MANIFEST_NAME))
+    bar = ProgressBar(io.StringIO())
+
+    def progress() -> None:
+        bar.start(count, count)
+        for number, project in enumerate(projects, start=1):
+            bar.advance(project, number)
+        bar.finish()
+
+    seconds["progress"], _ = timed(progress)
+    seconds["rows"], rows = timed(lambda: [portfolio_row(project) for project in projects])
+    seconds["index"], page = timed(lambda: index_html(rows))
+    summary = out / "summary.xlsx"
+    seconds["summary"], _ = timed(lambda: write_summary_workbook(rows, summary))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "per_project_us": {part: s / count * 1e6 for part, s in seconds.items()},
+        "index_mb": len(page.encode("utf-8")) / 2**20,
+        "summary_mb": summary.stat().st_size / 2**20,
+        "memory_kb": peak / count / 1024,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
+    args = parser.parse_args()
+    [seed], _ = read_form(SEED)
+    with tempfile.TemporaryDirectory(prefix="perfeval-scale-") as temp:
+        figures = ProjectFigures.of_review(load_review(seed, Path(temp) / "params")).to_json()
+        results = {count: measure(count, seed, figures, Path(temp)) for count in args.sizes}
+    base = results[args.sizes[0]]
+    parts = list(base["per_project_us"])
+    print(f"per project, µs (ratio to {args.sizes[0]} projects in brackets)")
+    print(f"{'projects':>9}" + "".join(f"{part:>18}" for part in parts))
+    for count, result in results.items():
+        cells = []
+        for part in parts:
+            value, first = result["per_project_us"][part], base["per_project_us"][part]
+            cells.append(f"{value:>10.0f} ({value / first:4.2f})")
+        print(f"{count:>9}" + "".join(f"{cell:>18}" for cell in cells))
+    print(f"{'projects':>9}{'index.html MB':>16}{'summary.xlsx MB':>18}{'memory KB/project':>20}")
+    for count, result in results.items():
+        print(
+            f"{count:>9}{result['index_mb']:>16.1f}{result['summary_mb']:>18.1f}"
+            f"{result['memory_kb']:>20.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
