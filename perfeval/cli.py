@@ -192,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(result.summary_text())
     if result.unreadable:
         return EXIT_UNREADABLE
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return EXIT_FAILED if result.failed or result.unwritten else EXIT_OK
 
 
 def _positive(text: str) -> int:

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from .fmt import plain
@@ -50,14 +51,33 @@ class Source:
     ``path`` opens the file; a name that is not UTF-8 (GBK bytes from a Windows archive)
     holds Python's surrogate escapes there, and ``shown`` is that name decoded as well as
     possible, for everything a person reads or a file records.
+
+    A batch names the form as its reader knows it: ``name``, the path below the folder the
+    run was given (``national/2023_水务.txt``), is what a review page and workbook show —
+    never where the reviewer's files live; ``origin`` is the form's own path when ``path``
+    is a copy (a cluster worker reads the bytes the run sent it).
     """
 
     path: str
     sheet: str | None = None
+    name: str | None = None
+    origin: str | None = None
 
     @property
     def shown(self) -> str:
         return shown_path(self.path)
+
+    @property
+    def label(self) -> str:
+        """The form as a review names it: its name in the batch (else its file name), and
+        the sheet."""
+        name = self.name or Path(self.origin or self.shown).name
+        return f"{name} [{self.sheet}]" if self.sheet else name
+
+    @property
+    def original(self) -> str:
+        """The form's own path: where it was found, even when a copy was read."""
+        return self.origin or self.path
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.shown, "sheet": self.sheet}

@@ -152,7 +152,8 @@ def test_progress_bar(terminal: bool) -> None:
     bar = ProgressBar(stream, width=10)
     bar.start(projects=3, todo=2)
     for finished, state in enumerate(["done", "failed"], start=1):
-        project = ProjectRun(evaluation, f"项目{finished}", {}, state=state, seconds=1.25)
+        project = ProjectRun.of(evaluation, f"项目{finished}", {})
+        project.state, project.seconds = state, 1.25
         bar.advance(project, finished)
     bar.finish()
     text = stream.getvalue()
@@ -219,6 +220,13 @@ def test_run_on_a_mixed_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
         assert external_references(review) == [] and "<script" not in review
         assert "预算执行率" in review and "批量复核交接" not in review
         assert f'href="{quote(folder.name)}/review.html"' in index
+        # The form by its name in the batch, never the reviewer's folders.
+        assert str(tmp_path) not in review
+        assert entry["parameters"]["source_name"] in review
+    book_reviews = [
+        e for e in entries.values() if e["parameters"]["source_name"] == "sub/c_book.xlsx"
+    ]
+    assert len(book_reviews) == 3  # 党建, 睦邻 and 为老, each named by file and sheet
     hostile = next(f for f in folders if "script" in f.name)
     assert not set('<>"/\\') & set(hostile.name)
     hostile_page = (hostile / "review.html").read_text(encoding="utf-8")

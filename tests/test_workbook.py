@@ -90,6 +90,7 @@ def current_scores(form: Path, params: Path) -> dict[str, Decimal]:
 
 def test_public_names() -> None:
     assert sorted(perfeval.show.xlsx.__all__) == [
+        "fill",
         "put",
         "write_review_workbook",
         "written_score",

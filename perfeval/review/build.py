@@ -8,6 +8,7 @@ widgets call it on every move of a score control).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -286,12 +287,23 @@ def evaluation_in(
 
 
 def open_review(
-    form_path: Path | str, sheet: str | None = None, params_dir: Path | str | None = None
+    form_path: Path | str,
+    sheet: str | None = None,
+    params_dir: Path | str | None = None,
+    *,
+    source_name: str | None = None,
+    source_path: str | None = None,
 ) -> Review:
     """The review of one form, with the adjustments saved under ``params_dir``.
 
     Relative paths are read as ``perfeval.root`` reads them: from the working directory
     when they exist there, else from the project root — so the notebook, whose kernel
     starts in ``notebooks/``, finds the same form and the same store as the commands.
+    A batch says how the review names the form (``source_name``, see ``model.Source``)
+    and, when ``form_path`` is a copy, where the form itself is (``source_path``).
     """
-    return load_review(evaluation_in(root.resolve(form_path), sheet), root.params_dir(params_dir))
+    evaluation = evaluation_in(root.resolve(form_path), sheet)
+    if source_name is not None or source_path is not None:
+        source = dataclasses.replace(evaluation.source, name=source_name, origin=source_path)
+        evaluation = dataclasses.replace(evaluation, source=source)
+    return load_review(evaluation, root.params_dir(params_dir))

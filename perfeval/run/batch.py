@@ -140,7 +140,8 @@ class ProjectRun:
     unit: str | None
     year: int | None
     key: str
-    source: str  # the form as shown: file (and sheet)
+    source: str  # the form's file as shown (the manifest's record)
+    label: str  # the form as a review names it: its path below the run's folder, and sheet
     path: str  # the form's file, as read
     sheet: str | None
     summary: dict[str, Any] | None = None
@@ -153,6 +154,9 @@ class ProjectRun:
 
     @classmethod
     def of(cls, evaluation: Evaluation, folder: str, fingerprint: dict[str, Any]) -> ProjectRun:
+        source = dataclasses.replace(
+            evaluation.source, name=fingerprint.get("parameters", {}).get("source_name")
+        )
         return cls(
             folder=folder,
             fingerprint=fingerprint,
@@ -161,6 +165,7 @@ class ProjectRun:
             year=evaluation.year,
             key=evaluation.key,
             source=evaluation.source.shown,
+            label=source.label,
             path=evaluation.source.path,
             sheet=evaluation.source.sheet,
         )
@@ -232,11 +237,26 @@ def _utf8_path(path: Path, out_dir: Path) -> Path:
     return link
 
 
+def batch_name(source: Path, roots: Iterable[Path]) -> str:
+    """The form as a batch names it: its path below the folder the run was given (the first
+    that holds it), else its file name — never where the reviewer's files live."""
+    for root in roots:
+        if root != source and source.is_relative_to(root):
+            return shown_path(source.relative_to(root).as_posix())
+    return shown_path(source.name)
+
+
 def plan(
-    evaluations: Iterable[Evaluation], out_dir: Path, params_dir: Path, notebook: Path
+    evaluations: Iterable[Evaluation],
+    out_dir: Path,
+    params_dir: Path,
+    notebook: Path,
+    roots: Iterable[Path] = (),
 ) -> list[ProjectRun]:
     """A project for each evaluation (each form once, however often its file was named),
-    taking the evaluations one at a time and keeping none of them."""
+    taking the evaluations one at a time and keeping none of them. ``roots``: the folders
+    the run was given, which the reviews name the forms from (``batch_name``)."""
+    roots = [Path(root).resolve() for root in roots]
     seen: set[tuple[Path, str | None]] = set()
     store = AdjustmentStore(params_dir)
     store_files = store.files_by_key()
@@ -271,6 +291,7 @@ def plan(
                 "form_path": str(_utf8_path(source, out_dir)),
                 "sheet": evaluation.source.sheet,
                 "params_dir": str(params_dir),
+                "source_name": batch_name(source, roots),
             },
             **common,
             "adjustments_sha256": sha256_of(adjustments),
@@ -364,9 +385,10 @@ class RunReport:
     unreadable: list[FormError]
     without_form: list[NoFormError]
     out_dir: Path
-    index: Path
+    index: Path | None  # None: it could not be written (see ``unwritten``)
     manifest: Path
     summary: Path | None = None  # summary.xlsx
+    unwritten: list[str] = field(default_factory=list)  # why a portfolio file is missing
 
     def count(self, state: str) -> int:
         return sum(1 for project in self.projects if project.state == state)
@@ -387,7 +409,10 @@ class RunReport:
             lines.append(f"  失败：{project.folder}：{project.error}{kept}")
         for error in self.unreadable:
             lines.append(f"  无法读取：{error}")
-        lines.append(f"索引：{self.index}")
+        for problem in self.unwritten:
+            lines.append(f"  未能写出：{problem}")
+        if self.index is not None:
+            lines.append(f"索引：{self.index}")
         if self.summary is not None:
             lines.append(f"汇总表：{self.summary}")
         return "\n".join(lines)
@@ -416,7 +441,7 @@ def portfolio_row(project: ProjectRun) -> PortfolioRow:
         project=project.project,
         unit=project.unit,
         year=project.year,
-        source=project.source,
+        source=project.label,
         state=project.state,
         error=project.error,
         review_href=href(project.folder, HTML_NAME) if "html" in outputs else None,
@@ -427,17 +452,22 @@ def portfolio_row(project: ProjectRun) -> PortfolioRow:
     )
 
 
-def _write_portfolio_file(path: Path, write: Callable[[], object]) -> None:
-    """Write ``index.html`` or ``summary.xlsx``; a failure is one clear RunError."""
+def _write_portfolio_file(path: Path, write: Callable[[], object]) -> str | None:
+    """Write ``index.html`` or ``summary.xlsx``; None when written, else why not (the run's
+    reviews stand: its report says which files are missing)."""
     try:
         write()
+        return None
     except (OSError, PerfevalError) as failure:
         error = failure.__cause__ if isinstance(failure, PerfevalError) else failure
         if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            why = "磁盘空间不足；请腾出空间后重新运行（已完成的项目不会重做）"
+            why = "磁盘空间不足；请腾出空间后重新运行，已完成的项目不会重做"
         else:
-            why = f"{getattr(error, 'strerror', None) or error}；请检查输出文件夹是否可写、该文件是否被其他程序占用"
-        raise RunError(f"无法写入 {path}（{why}）") from None
+            why = (
+                f"{getattr(error, 'strerror', None) or error}；"
+                "请检查输出文件夹是否可写、该文件是否被其他程序占用"
+            )
+        return f"{path}（{why}）"
 
 
 def run_batch(
@@ -451,6 +481,7 @@ def run_batch(
     The workers are forked from a forkserver, so a script that calls this needs the
     usual ``if __name__ == "__main__":`` guard.
     """
+    paths = list(paths)
     options = options or RunOptions()
     progress = progress or Progress()
     notebook = resolve_notebook(options.notebook)
@@ -467,7 +498,7 @@ def run_batch(
                 read.add(dataclasses.replace(one, evaluations=[]))
                 yield from one.evaluations
 
-        projects = plan(evaluations(), out_dir, params_dir, notebook)
+        projects = plan(evaluations(), out_dir, params_dir, notebook, map(Path, paths))
         # Temp files a killed run left mid-write (a folder that is skipped keeps them else).
         for folder in (out_dir, *(out_dir / project.folder for project in projects)):
             remove_partials(folder)
@@ -543,6 +574,17 @@ def run_batch(
             generated_at=now().strftime("%Y-%m-%d %H:%M"),
             summary_href=SUMMARY_NAME,
         )
-        _write_portfolio_file(index, lambda: write_atomic(index, page))
-        _write_portfolio_file(summary, lambda: write_summary_workbook(rows, summary))
-    return RunReport(projects, read.errors, read.skipped, out_dir, index, manifest.path, summary)
+        problems = {
+            index: _write_portfolio_file(index, lambda: write_atomic(index, page)),
+            summary: _write_portfolio_file(summary, lambda: write_summary_workbook(rows, summary)),
+        }
+    return RunReport(
+        projects,
+        read.errors,
+        read.skipped,
+        out_dir,
+        index if problems[index] is None else None,
+        manifest.path,
+        summary if problems[summary] is None else None,
+        [problem for problem in problems.values() if problem is not None],
+    )

@@ -376,7 +376,13 @@ class NotebookRunner:
         from ..show.xlsx import write_review_workbook
 
         parameters = job.parameters
-        review = open_review(parameters["form_path"], parameters["sheet"], parameters["params_dir"])
+        review = open_review(
+            parameters["form_path"],
+            parameters["sheet"],
+            parameters["params_dir"],
+            source_name=parameters.get("source_name"),
+            source_path=parameters.get("source_path"),
+        )
         write_review_workbook(review, path)
         return ProjectFigures.of_review(review).to_json()
 

@@ -152,7 +152,7 @@ def project_card(review: Review) -> str:
         ("复核状态", review.status, "表样", layout_label(evaluation.layout, evaluation.format)),
     ]
     title = project.name or "（未填项目名称）"
-    return str(_macros().project_card(title, rows, str(evaluation.source)))
+    return str(_macros().project_card(title, rows, evaluation.source.label))
 
 
 def _category_runs(items: list[IndicatorReview]) -> list[int]:

@@ -269,7 +269,7 @@ class ReviewPanel:
             f"{stylesheet()}<div class='pe-review tex2jax_ignore mathjax_ignore'><h2>逐项复核："
             f"{escape(project.name or '（未填项目名称）')}</h2>"
             f"<div class='pe-muted'>{escape(project.unit or '')}"
-            f"　{escape(str(review.evaluation.source))}</div>"
+            f"　{escape(review.evaluation.source.label)}</div>"
             f"<div class='pe-muted'>调整保存在 {escape(str(self.store.folder.resolve()))}</div></div>"
         )
         with self._quiet():

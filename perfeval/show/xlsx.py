@@ -197,7 +197,7 @@ def _write_header_block(sheet: Worksheet, review: Review) -> None:
         summary += f"；指标“{name}”已不在表中，其调整（{fmt.score(kept.score)} 分）保留备查"
     block = [
         ("项目名称", project.name or "", "预算单位", project.unit or ""),
-        ("来源", str(evaluation.source), "复核状态", status),
+        ("来源", evaluation.source.label, "复核状态", status),
         ("复核意见", review.opinion or "", None, None),
         ("检查发现", summary, None, None),
     ]
@@ -360,7 +360,7 @@ def _write_original(target: Worksheet, evaluation: Evaluation) -> None:
             target,
             1,
             1,
-            f"无法附上原表 {evaluation.source.path}（{type(error).__name__}: {error}）",
+            f"无法附上原表 {evaluation.source.label}（{type(error).__name__}: {error}）",
         )
         return
     for cell in original.cells:
@@ -390,8 +390,8 @@ def _write_meta(sheet: Worksheet, review: Review) -> None:
         ("perfeval", "复核表元数据：导入复核表（perfeval import-review）时使用，请勿修改"),
         ("format_version", FORMAT_VERSION),
         ("key", evaluation.key),
-        ("source_path", str(Path(source.path).resolve())),
-        ("source_given", source.path),
+        ("source_path", str(Path(source.original).resolve())),
+        ("source_given", source.original),
         ("sheet", source.sheet or ""),
         ("project", evaluation.project.name or ""),
         ("unit", evaluation.project.unit or ""),
