@@ -180,6 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         project_timeout=args.timeout,
         warm_kernels=not args.fresh_kernels,
         recycle_after=args.recycle_after,
+        cluster=args.cluster,
     )
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
@@ -327,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=50,
         help="projects a kept kernel runs before it is replaced (default: 50)",
+    )
+    run.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the notebooks on a Dask cluster: a scheduler's address (tcp://host:8786), "
+        "or local[:N] for N worker processes here (needs perfeval[dask])",
     )
     run.add_argument("--notebook", help="the notebook to run (default: notebooks/review.ipynb)")
     run.set_defaults(handler=cmd_run)

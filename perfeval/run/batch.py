@@ -120,6 +120,7 @@ class RunOptions:
     project_timeout: float | None = 1800.0  # seconds a project may run before its kernel is killed
     warm_kernels: bool = True  # each worker keeps its kernel between projects (False: one each)
     recycle_after: int = 50  # projects a kept kernel runs before it is replaced
+    cluster: str | None = None  # a Dask scheduler's address, or local[:N]; None: this machine
 
 
 # --- one project ---------------------------------------------------------------------
@@ -562,7 +563,13 @@ def run_batch(
             project_timeout=options.project_timeout,
         )
         try:
-            run_jobs(jobs, config, worker_count(options.jobs, len(jobs)), on_result)
+            if options.cluster:
+                from .cluster import run_jobs_on_cluster
+
+                keys = {project.folder: project.key for project in todo}
+                run_jobs_on_cluster(jobs, config, options.cluster, keys, on_result)
+            else:
+                run_jobs(jobs, config, worker_count(options.jobs, len(jobs)), on_result)
         finally:
             progress.finish()
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME

@@ -65,6 +65,8 @@ __all__ = [
     "JobResult",
     "NotebookRunner",
     "WorkerConfig",
+    "failed_result",
+    "reason",
     "run_jobs",
 ]
 
@@ -151,7 +153,7 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _reason(error: BaseException) -> str:
+def reason(error: BaseException) -> str:
     """An error as a reviewer reads it: our own errors say it all, others name their type."""
     from ..exceptions import PerfevalError
 
@@ -254,9 +256,9 @@ class NotebookRunner:
             self._stop_kernel(km)
             return
         self._uses += 1
-        reason = self._recycle_reason(km, report, failed)
-        if reason is not None:
-            self.recycled[reason] = self.recycled.get(reason, 0) + 1
+        why = self._recycle_reason(km, report, failed)
+        if why is not None:
+            self.recycled[why] = self.recycled.get(why, 0) + 1
             self._stop_kernel(km)
             self._kernel = None
         else:  # one client a kernel: any other is stopped
@@ -425,11 +427,11 @@ class NotebookRunner:
                             raise PerfevalError(handover.workbook_error)
                     outputs["workbook"] = f"{job.folder}/{WORKBOOK_NAME}"
                 except Exception as failure:
-                    error = _short(f"复核工作簿 {WORKBOOK_NAME} 未能写出：{_reason(failure)}")
+                    error = _short(f"复核工作簿 {WORKBOOK_NAME} 未能写出：{reason(failure)}")
             if "workbook" not in outputs:  # no older one may pass for this run's
                 _remove(workbook)
         except Exception as failure:
-            error = error or _short(_reason(failure))
+            error = error or _short(reason(failure))
             # No complete executed notebook: nothing older may pass for this run's review.
             for stale in (notebook, page, workbook):
                 _remove(stale)
@@ -535,17 +537,23 @@ def worker_main(config: WorkerConfig, tasks: Queue[Job | None], results: Queue[A
                 runner.close()
 
 
-def _crashed(job: Job, exitcode: int | None, started: tuple[str, float] | None) -> JobResult:
+def failed_result(job: Job, error: str, started: tuple[str, float] | None = None) -> JobResult:
+    """``job`` failed for ``error`` before its worker could report (``started``: when it
+    began, as ``(time, monotonic clock)``)."""
     now = _now()
     at, clock = started or (now, time.monotonic())
     return JobResult(
         folder=job.folder,
         ok=False,
-        error=f"工作进程意外退出（退出码 {exitcode}）",
+        error=error,
         started_at=at,
         finished_at=now,
         seconds=round(time.monotonic() - clock, 3),
     )
+
+
+def _crashed(job: Job, exitcode: int | None, started: tuple[str, float] | None) -> JobResult:
+    return failed_result(job, f"工作进程意外退出（退出码 {exitcode}）", started)
 
 
 def _stop(processes: list[BaseProcess]) -> None:
