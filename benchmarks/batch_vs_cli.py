@@ -19,6 +19,10 @@ temporary folder, then measures, all in this one run and from a cold start:
 
 Prints the wall time per project of each and the ratios. Targets: ``perfeval run`` at most
 0.10 × the plain loop and at most 0.5 × the fresh-kernel floor; exits 1 when either is missed.
+
+With ``--cluster ADDRESS`` (``local:2`` starts a Dask cluster of two worker processes here),
+it also runs ``perfeval run --cluster ADDRESS`` on the same forms and prints its cost per
+project against the local pool's: the price of packing, sending and writing back.
 """
 
 from __future__ import annotations
@@ -95,7 +99,8 @@ def _trivial_notebook(_: int) -> None:
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
-    NotebookClient(nb, kernel_name="python3").execute()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # the kernel's banner
+    NotebookClient(nb, kernel_name="python3").execute(**quiet)
 
 
 def fresh_kernel_floor(count: int) -> float:
@@ -116,6 +121,7 @@ def main() -> int:
     )
     parser.add_argument("--jobs", type=int, help="perfeval run --jobs (default: one per core)")
     parser.add_argument("--notebook", type=Path, default=NOTEBOOK)
+    parser.add_argument("--cluster", help="also run on this Dask cluster (local:2: one here)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="perfeval-bench-") as temp:
@@ -131,6 +137,17 @@ def main() -> int:
             root / "forms", args.notebook, root / "fresh", params, args.jobs, "--fresh-kernels"
         )
         floor = fresh_kernel_floor(args.n)
+        cluster = None
+        if args.cluster:
+            cluster = batch(
+                root / "forms",
+                args.notebook,
+                root / "cluster",
+                params,
+                None,
+                "--cluster",
+                args.cluster,
+            )
         loop_times = plain_loop(forms[: args.loop_n], args.notebook, loop_out, params)
 
     per = {
@@ -150,6 +167,11 @@ def main() -> int:
     print(f"perfeval run / plain loop:         {to_loop:.3f} (target ≤ {LOOP_TARGET:g})")
     print(f"perfeval run / fresh-kernel floor: {to_floor:.3f} (target ≤ {FLOOR_TARGET:g})")
     print(f"perfeval run --fresh-kernels / warm: {fresh / warm:.2f}")
+    if cluster is not None:
+        print(
+            f"perfeval run --cluster {args.cluster}: {cluster / args.n:.2f} s a project, "
+            f"{cluster / warm:.2f} × the local pool ({(cluster - warm) / args.n:+.2f} s a project)"
+        )
     return 0 if to_loop <= LOOP_TARGET and to_floor <= FLOOR_TARGET else 1
 
 
