@@ -211,10 +211,13 @@ def _new_store(params: Path) -> bool:
 def _add_params(command: argparse.ArgumentParser, *, settings: bool = False) -> None:
     command.add_argument(
         "--params",
-        help="parameter folder (default: the project's params/, found upward from here)",
+        metavar="DIR",
+        help="参数文件夹（默认：从当前文件夹向上找到的项目 params/，复核记录在其 adjustments/ 下）",
     )
     if settings:
-        command.add_argument("--settings", help="check settings file (default: PARAMS/checks.json)")
+        command.add_argument(
+            "--settings", metavar="FILE", help="检查设置文件（默认：PARAMS/checks.json）"
+        )
 
 
 _ARGPARSE_MESSAGES = [
@@ -231,7 +234,14 @@ _ARGPARSE_MESSAGES = [
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, speaking Chinese like the rest of the tool when the command line is wrong."""
+    """argparse, speaking Chinese like the rest of the tool: its help, and its messages when
+    the command line is wrong. Each subcommand ends its help with examples."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
     def format_usage(self) -> str:
         return super().format_usage().replace("usage:", "用法：", 1)
@@ -251,6 +261,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: 错误: {message}\n")
 
 
+def _examples(*lines: str) -> str:
+    return "例如：\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def _version() -> str:
     from .run.manifest import perfeval_version
 
@@ -258,84 +272,143 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="perfeval", description="财政项目绩效自评价复核工具")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show progress details")
-    parser.add_argument("--version", action="version", version=f"perfeval {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="perfeval",
+        description="财政项目绩效自评价复核工具：读表、检查、复核调整、批量生成复核报告",
+        epilog=_examples(
+            "perfeval check examples/",
+            "perfeval run examples/ --out outputs",
+            "perfeval 子命令 -h    查看子命令的说明",
+        ),
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="显示运行细节")
+    parser.add_argument(
+        "--version", action="version", version=f"perfeval {_version()}", help="显示版本号并退出"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="子命令")
 
-    parse = commands.add_parser("parse", help="read forms into the normalised model")
-    parse.add_argument("paths", nargs="+", metavar="PATH")
-    parse.add_argument("--json", action="store_true", help="print a JSON array")
+    parse = commands.add_parser(
+        "parse",
+        help="读取自评表，列出读到的内容",
+        description="读取自评表（.xlsx .xlsm .xls 或制表符/逗号分隔的文本），列出项目信息、指标与预算。",
+        epilog=_examples(
+            "perfeval parse examples/000_81c9c1dad6fba498.xlsx", "perfeval parse examples/ --json"
+        ),
+    )
+    parse.add_argument("paths", nargs="+", metavar="PATH", help="表单文件或文件夹")
+    parse.add_argument("--json", action="store_true", help="输出 JSON 数组")
     parse.set_defaults(handler=cmd_parse)
 
-    check = commands.add_parser("check", help="run the check catalogue on forms")
-    check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--json", action="store_true", help="print a JSON array")
+    check = commands.add_parser(
+        "check",
+        help="按检查目录检查自评表，按严重程度列出发现",
+        description="按检查目录（docs/checks.md）检查每份表单：权重、小计、得分、规则、预算与文字。",
+        epilog=_examples("perfeval check examples/", "perfeval check 自评表.xlsx --json"),
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="表单文件或文件夹")
+    check.add_argument("--json", action="store_true", help="输出 JSON 数组")
     _add_params(check, settings=True)
     check.set_defaults(handler=cmd_check)
 
     review = commands.add_parser(
-        "review", help="show forms with findings and reviewers' adjustments"
+        "review",
+        help="显示复核结果：检查发现、复核调整、三种口径的合计与等级",
+        description="显示表单的复核结果：检查发现、复核人保存的调整，以及自评填报、各项相加与复核的合计和等级。",
+        epilog=_examples("perfeval review examples/000_81c9c1dad6fba498.txt"),
     )
-    review.add_argument("paths", nargs="+", metavar="FORM")
-    review.add_argument("--json", action="store_true", help="print a JSON array")
+    review.add_argument("paths", nargs="+", metavar="FORM", help="表单文件")
+    review.add_argument("--json", action="store_true", help="输出 JSON 数组")
     _add_params(review, settings=True)
     review.set_defaults(handler=cmd_review)
 
-    adjust = commands.add_parser("adjust", help="record a reviewed score with its reason")
-    adjust.add_argument("form", metavar="FORM")
-    adjust.add_argument("--sheet", help="the sheet, when the workbook holds several forms")
-    adjust.add_argument("--indicator", required=True, help="indicator name (指标名称)")
-    adjust.add_argument(
-        "--score", required=True, help="reviewed score, in [0, weight], steps of 0.01"
+    adjust = commands.add_parser(
+        "adjust",
+        help="记录一项复核调整（得分与理由）",
+        description="记录一项复核得分与调整理由；每次调整追加到该项目的复核历史，不覆盖以前的记录。",
+        epilog=_examples(
+            "perfeval adjust examples/000_81c9c1dad6fba498.txt --indicator 项目完成率 "
+            "--score 8 --reason 两项任务未完成 --reviewer 王审",
+        ),
     )
-    adjust.add_argument("--reason", required=True, help="why the score changes (调整理由)")
-    adjust.add_argument("--reviewer", required=True, help="who decides (复核人)")
+    adjust.add_argument("form", metavar="FORM", help="表单文件")
+    adjust.add_argument("--sheet", help="工作簿中有多份表单时，所在的工作表")
+    adjust.add_argument("--indicator", required=True, help="指标名称（重名时写成“名称（第N行）”）")
+    adjust.add_argument("--score", required=True, help="复核得分：0 到该指标权重之间，至多两位小数")
+    adjust.add_argument("--reason", required=True, help="调整理由")
+    adjust.add_argument("--reviewer", required=True, help="复核人")
     _add_params(adjust)
     adjust.set_defaults(handler=cmd_adjust)
 
     imported = commands.add_parser(
         "import-review",
-        help="record the scores and reasons filled into a review workbook (review.xlsx)",
+        help="导入复核工作簿（review.xlsx）中填写的复核得分与调整理由",
+        description="把复核人在 review.xlsx“复核表”中填写的复核得分与调整理由记入复核历史；与表单或已有记录冲突的行不导入并说明原因。",
+        epilog=_examples(
+            "perfeval import-review outputs/某项目/review.xlsx --reviewer 王审",
+            "perfeval import-review review.xlsx --reviewer 王审 --form 新位置/自评表.xlsx",
+        ),
     )
-    imported.add_argument("workbook", metavar="WORKBOOK")
-    imported.add_argument("--reviewer", required=True, help="who decides (复核人)")
-    imported.add_argument("--form", help="the form, when it is no longer where it was read")
+    imported.add_argument("workbook", metavar="WORKBOOK", help="复核工作簿 review.xlsx")
+    imported.add_argument("--reviewer", required=True, help="复核人")
+    imported.add_argument("--form", help="表单已不在生成工作簿时的位置时，指明表单文件")
     _add_params(imported, settings=True)
     imported.set_defaults(handler=cmd_import_review)
 
     run = commands.add_parser(
-        "run", help="run the review notebook for every form: HTML reviews and an index"
+        "run",
+        help="批量复核：每个项目一份执行过的笔记本、HTML 复核报告和复核工作簿，以及汇总",
+        description=(
+            "批量复核路径下的每份表单：每个项目一份执行过的笔记本（review.ipynb）、HTML 复核报告"
+            "（review.html）和复核工作簿（review.xlsx），以及汇总页 index.html 与汇总表 "
+            "summary.xlsx。再次运行只重做有变化的项目。"
+        ),
+        epilog=_examples(
+            "perfeval run examples/",
+            "perfeval run 表单/ --out 复核结果 --jobs 4",
+            "perfeval run 表单/ --cluster local:4",
+            "perfeval run 表单/ --cluster tcp://调度器:8786",
+        ),
     )
-    run.add_argument("paths", nargs="+", metavar="PATH")
-    run.add_argument("--out", default="outputs", help="output folder (default: outputs)")
-    run.add_argument("--jobs", type=_positive, help="parallel workers (default: one per core)")
+    run.add_argument("paths", nargs="+", metavar="PATH", help="表单文件或文件夹")
+    run.add_argument("--out", default="outputs", metavar="DIR", help="输出文件夹（默认：outputs）")
+    run.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="并行的工作进程数（默认：每核一个，至多每核四个）",
+    )
     _add_params(run)
-    run.add_argument("--force", action="store_true", help="redo every project, changed or not")
+    run.add_argument("--force", action="store_true", help="不论有无变化，重做每个项目")
     run.add_argument(
         "--timeout",
         type=_positive,
         default=1800,
-        help="seconds a project may run before its kernel is stopped (default: 1800)",
+        metavar="S",
+        help="一个项目最多运行的秒数，超时即停止其内核（默认：1800）",
     )
     run.add_argument(
         "--fresh-kernels",
         action="store_true",
-        help="a new kernel for every project (default: each worker keeps its kernel, reset between projects)",
+        help="每个项目启动新内核（默认：工作进程保留内核，项目之间重置）",
     )
     run.add_argument(
         "--recycle-after",
         type=_positive,
         default=50,
-        help="projects a kept kernel runs before it is replaced (default: 50)",
+        metavar="N",
+        help="保留的内核运行 N 个项目后更换（默认：50）",
     )
     run.add_argument(
         "--cluster",
         metavar="ADDRESS",
-        help="run the notebooks on a Dask cluster: a scheduler's address (tcp://host:8786), "
-        "or local[:N] for N worker processes here (needs perfeval[dask])",
+        help="在 Dask 集群上运行：调度器地址（tcp://主机:8786），或 local[:N] 在本机启动 N 个"
+        "工作进程（需安装 perfeval[dask]）",
     )
-    run.add_argument("--notebook", help="the notebook to run (default: notebooks/review.ipynb)")
+    run.add_argument(
+        "--notebook",
+        metavar="FILE",
+        help="要运行的复核笔记本（默认：perfeval 自带的 review.ipynb）",
+    )
     run.set_defaults(handler=cmd_run)
     return parser
 

@@ -212,7 +212,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["adjust", "x.txt"], "缺少必需的参数：--indicator"),
         (["run", "x", "--jobs", "0"], "参数 --jobs：应为 1 或更大的整数"),
-        (["bogus"], "参数 command 不能取 'bogus'"),
+        (["bogus"], "参数 子命令 不能取 'bogus'"),
         (["check", "x.txt", "--nope"], "不认识的参数：--nope"),
     ],
 )
@@ -223,3 +223,22 @@ def test_a_wrong_command_line_is_told_in_chinese(
         main(argv)
     err = capsys.readouterr().err
     assert done.value.code == 2 and says in err and err.startswith("用法：")
+
+
+@pytest.mark.parametrize("command", [[], ["parse"], ["check"], ["review"], ["adjust"],
+                                     ["import-review"], ["run"]])  # fmt: skip
+def test_every_help_is_in_chinese_with_an_example(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("用法：")
+    assert "选项：" in out and "显示本帮助并退出" in out
+    assert f"例如：\n  perfeval {command[0] if command else ''}".rstrip() in out
+    english = ("usage", "show this help", "positional arguments", "options:", "default:")
+    assert not any(word in out for word in english), out
+    # every option says what it is for, in Chinese
+    for line in out.splitlines():
+        if line.strip().startswith("--") and "  " in line.strip():
+            assert re.search(r"[\u4e00-\u9fff]", line), line
