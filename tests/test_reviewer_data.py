@@ -111,10 +111,10 @@ def test_a_workbook_row_lands_on_its_own_indicator(tmp_path: Path) -> None:
     workbook = write_review_workbook(load_review(evaluation, params), tmp_path / "review.xlsx")
     book = openpyxl.load_workbook(workbook)
     sheet = book["复核表"]
-    rows = {sheet.cell(r, 2).value: r for r in range(7, sheet.max_row + 1)}
+    rows = {sheet.cell(r, 3).value: r for r in range(7, sheet.max_row + 1)}  # 三级指标
     second = rows["项目完成率（第22行）"]
-    sheet.cell(second, 5).value = 1
-    sheet.cell(second, 7).value = REASON
+    sheet.cell(second, 9).value = 1  # 复核得分
+    sheet.cell(second, 11).value = REASON  # 调整理由
     book.save(workbook)
     result = import_review(workbook, "王复核", params_dir=params)
     assert [t.indicator for t in result.taken] == ["项目完成率（第22行）"] and not result.refused

@@ -59,12 +59,18 @@ def write(tmp_path: Path, form: Path = fg.SEED_XLSX) -> Path:
     return write_review_workbook(review_of(form, tmp_path / "params"), tmp_path / "review.xlsx")
 
 
+COLUMN = {label: number for number, label in enumerate(COLUMNS, start=1)}
+NAME, SCORE, REASON_COLUMN, FOUND = (
+    COLUMN[c] for c in ("三级指标", "复核得分", "调整理由", "检查发现")
+)
+
+
 def table(sheet: Worksheet) -> dict[str, int]:
-    """Row numbers of the review table by 指标名称 (totals included)."""
+    """Row numbers of the review table by 三级指标 (totals included)."""
     return {
-        str(sheet.cell(row, 2).value): row
+        str(sheet.cell(row, NAME).value): row
         for row in range(HEADER_ROW + 1, sheet.max_row + 1)
-        if sheet.cell(row, 2).value is not None
+        if sheet.cell(row, NAME).value is not None
     }
 
 
@@ -74,8 +80,8 @@ def edit(path: Path, changes: dict[str, tuple[Any, Any]]) -> None:
     sheet = workbook["复核表"]
     rows = table(sheet)
     for name, (score, reason) in changes.items():
-        sheet.cell(rows[name], 5).value = score
-        sheet.cell(rows[name], 7).value = reason
+        sheet.cell(rows[name], SCORE).value = score
+        sheet.cell(rows[name], REASON_COLUMN).value = reason
     workbook.save(path)
 
 
@@ -112,24 +118,34 @@ def test_review_sheet_layout(tmp_path: Path) -> None:
     assert workbook.sheetnames == ["复核表", "检查发现", "原表", "_perfeval"]
     assert workbook["_perfeval"].sheet_state == "hidden"
     sheet = workbook["复核表"]
-    header = [sheet.cell(HEADER_ROW, c).value for c in range(1, 9)]
+    header = [sheet.cell(HEADER_ROW, c).value for c in range(1, len(COLUMNS) + 1)]
     assert header == list(COLUMNS) == [
-        "一级指标", "指标名称", "权重", "自评得分", "复核得分", "偏离度", "调整理由", "检查发现",
+        "一级指标", "二级指标", "三级指标", "指标值", "权重", "自评完成值", "自评得分",
+        "复核完成值", "复核得分", "偏离度", "调整理由", "复核人", "复核时间", "备注", "检查发现",
     ]  # fmt: skip
     rows = table(sheet)
     names = [n for n in rows if n not in ("填报合计", "各项相加", "复核合计")]
     assert names == list(SEED_NAMES)
     assert list(rows.values())[:13] == list(range(HEADER_ROW + 1, HEADER_ROW + 14))
-    values = {n: [sheet.cell(rows[n], c).value for c in range(1, 8)] for n in rows}
-    assert values["预算执行率"] == ["投入与管理", "预算执行率", 8, 8, 8, 0, None]
-    assert values["项目管理制度健全性和执行的有效性"][2:5] == [4, 2, 2]
-    assert values["政策知晓率"][2:6] == [7, None, None, None]  # no self-score, nothing decided
-    assert values["填报合计"][3] == 96 and values["填报合计"][6] == "等级：优秀"
-    assert values["各项相加"][3] == 89 and values["各项相加"][6] == "等级：良好"
-    assert values["复核合计"][4] == 89 and values["复核合计"][6] == "等级：良好"
-    assert values["复核合计"][5] == pytest.approx(7 / 96, abs=1e-4)
-    assert sheet.cell(rows["复核合计"], 6).number_format == "0.00%"
-    assert sheet.cell(rows["预算执行率"], 6).number_format == "0.00%"
+
+    def values(name: str, *labels: str) -> list[Any]:
+        return [sheet.cell(rows[name], COLUMN[label]).value for label in labels]
+
+    scores = ("权重", "自评得分", "复核得分", "偏离度", "调整理由")
+    assert values("预算执行率", "一级指标", "三级指标", *scores) == [
+        "投入与管理", "预算执行率", 8, 8, 8, 0, None,
+    ]  # fmt: skip
+    assert values("项目管理制度健全性和执行的有效性", "权重", "自评得分", "复核得分") == [4, 2, 2]
+    assert values("政策知晓率", *scores[:4]) == [7, None, None, None]  # nothing decided
+    assert values("填报合计", "自评得分", "调整理由") == [96, "等级：优秀"]
+    assert values("各项相加", "自评得分", "调整理由") == [89, "等级：良好"]
+    assert values("复核合计", "复核得分", "调整理由") == [89, "等级：良好"]
+    assert values("复核合计", "偏离度")[0] == pytest.approx(7 / 96, abs=1e-4)
+    assert sheet.cell(rows["复核合计"], COLUMN["偏离度"]).number_format == "0.00%"
+    assert sheet.cell(rows["预算执行率"], COLUMN["偏离度"]).number_format == "0.00%"
+    # the form's 备注 in its column, 评分规则 a comment on the indicator
+    rule = sheet.cell(rows["预算执行率"], NAME).comment
+    assert rule is not None and rule.text.startswith("评分规则：")
     # the header block names the project
     assert sheet["B2"].value == "(党建办) 组团式服务联系群众专项"
     assert sheet["F2"].value == "上海市闵行区人民政府古美路街道办事处"
@@ -140,20 +156,22 @@ def test_review_sheet_highlights_and_prints(tmp_path: Path) -> None:
     rows = table(sheet)
 
     def fill(name: str) -> str:
-        return str(sheet.cell(rows[name], 2).fill.fgColor.rgb)[-6:]
+        return str(sheet.cell(rows[name], NAME).fill.fgColor.rgb)[-6:]
 
     assert fill("政策知晓率") == ERROR_FILL  # score.missing
     assert fill("预算执行率") == ERROR_FILL  # rule.bands
     assert fill("项目完成率") == WARNING_FILL  # rule.boilerplate
-    assert sheet.cell(rows["受益人群满意度"], 2).fill.fill_type is None
-    assert sheet.freeze_panes == f"C{HEADER_ROW + 1}"
+    assert sheet.cell(rows["受益人群满意度"], NAME).fill.fill_type is None
+    assert sheet.freeze_panes == f"D{HEADER_ROW + 1}"
     assert sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
     assert sheet.page_setup.orientation == "landscape"
     assert str(sheet.page_setup.paperSize) == str(sheet.PAPERSIZE_A4)
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.page_setup.fitToWidth == 1
-    assert sheet.cell(rows["政策知晓率"], 8).alignment.wrap_text
-    assert sheet.column_dimensions["H"].width > 40
+    assert sheet.cell(rows["政策知晓率"], FOUND).alignment.wrap_text
+    assert sheet.column_dimensions["O"].width > 40
+    # a row as tall as its wrapped text, so LibreOffice and WPS do not overlap the rows
+    assert sheet.row_dimensions[rows["政策知晓率"]].height >= 30
 
 
 def test_findings_are_comments_on_their_rows(tmp_path: Path) -> None:
@@ -162,7 +180,7 @@ def test_findings_are_comments_on_their_rows(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path)["复核表"]
     rows = table(sheet)
     for item in review.indicators:
-        cell = sheet.cell(rows[item.indicator.name], 8)
+        cell = sheet.cell(rows[item.indicator.name], FOUND)
         if item.findings:
             assert cell.comment is not None and cell.comment.author == "perfeval"
             for finding in item.findings:
@@ -170,7 +188,7 @@ def test_findings_are_comments_on_their_rows(tmp_path: Path) -> None:
                 assert finding.message in cell.comment.text
         else:
             assert cell.comment is None and cell.value is None
-    assert "没有自评分" in sheet.cell(rows["政策知晓率"], 8).comment.text
+    assert "没有自评分" in sheet.cell(rows["政策知晓率"], FOUND).comment.text
 
 
 def test_findings_sheet(tmp_path: Path) -> None:
@@ -181,14 +199,15 @@ def test_findings_sheet(tmp_path: Path) -> None:
     assert list(FINDING_COLUMNS) == ["等级", "检查项", "对象", "发现", "依据", "建议"]
     assert sheet.max_row == 1 + len(review.findings)
     found = {(row[1].value, row[2].value): row for row in sheet.iter_rows(min_row=2)}
-    total = found["合计与各项得分不符（total.mismatch）", "全表"]
+    total = found["合计与各项得分不符", "全表"]
     assert total[0].value == "错误"
     assert "填报：96" in total[4].value and "各项相加：89" in total[4].value
     assert "空白指标：政策知晓率" in total[4].value
-    subtotal = found["一级指标分值（category.subtotal）", "一级指标：投入与管理"]
+    subtotal = found["一级指标分值", "一级指标：投入与管理"]
     assert "投入与管理（36分）：财务（资产）管理制度健全性和执行的有效性至" in subtotal[4].value
-    for row in sheet.iter_rows(min_row=2):  # readable text, not JSON
+    for row in sheet.iter_rows(min_row=2):  # readable text, not JSON, and Chinese only
         assert not str(row[4].value or "").startswith(("{", "["))
+        assert not re.search(r"[a-z]+\.[a-z_]+", str(row[1].value)), row[1].value
 
 
 # --- the form as received -------------------------------------------------------------
@@ -222,11 +241,21 @@ def test_a_workbook_too_big_to_copy_with_styles_is_copied_as_its_values(
 
 def test_original_text_export_is_copied_as_its_grid(tmp_path: Path) -> None:
     copied = openpyxl.load_workbook(write(tmp_path, fg.SEED_TSV))["原表"]
+    numbers = 0
     for r, row in enumerate(fg.seed_rows(), start=1):
         for c, text in enumerate(row, start=1):
-            value = copied.cell(r, c).value
-            assert (value or "") == (text if text.strip() else ""), (r, c)
-            assert value is None or isinstance(value, str)  # as received: text
+            cell = copied.cell(r, c)
+            number = perfeval.review.original.as_number(text)
+            if number is not None:  # numbers stored as numbers, shown as written
+                numbers += 1
+                assert (cell.value, cell.number_format) == pytest.approx(number), (r, c)
+            else:
+                assert (cell.value or "") == (text if text.strip() else ""), (r, c)
+    assert numbers > 20
+    [(r, c)] = [(r, c) for r, row in enumerate(fg.seed_rows(), 1) for c, text in
+                enumerate(row, 1) if text == "242,400.00"][:1]  # fmt: skip
+    assert copied.cell(r, c).value == 242400 and copied.cell(r, c).number_format == "#,##0.00"
+    assert copied.page_setup.orientation == "landscape" and copied.page_setup.fitToWidth == 1
 
 
 # --- form text never becomes a formula -------------------------------------------------
@@ -327,6 +356,34 @@ def test_round_trip_takes_valid_rows_and_reports_refused_ones(
     assert "已记录" not in out and "冲突" not in out and "超出范围" in out
 
 
+def test_a_verified_value_and_the_reviewer_are_kept_and_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["复核表"]
+    row = table(sheet)["受益人群覆盖率"]
+    sheet.cell(row, SCORE).value = 8
+    sheet.cell(row, REASON_COLUMN).value = "抽查名册覆盖不足"
+    sheet.cell(row, COLUMN["复核完成值"]).value = "覆盖 86%"
+    workbook.save(path)
+    assert import_review(path, tmp_path / "params") == 0
+    adjustment = review_of(fg.SEED_XLSX, tmp_path / "params").record.adjustments["受益人群覆盖率"]
+    assert adjustment.reason == "抽查名册覆盖不足（复核完成值：覆盖 86%）"  # nothing typed is lost
+
+    again = write(tmp_path)  # regenerated: the value back in its column, who and when printed
+    sheet = openpyxl.load_workbook(again)["复核表"]
+    row = table(sheet)["受益人群覆盖率"]
+    shown = {label: sheet.cell(row, COLUMN[label]).value for label in COLUMN}
+    assert shown["复核完成值"] == "覆盖 86%" and shown["调整理由"] == "抽查名册覆盖不足"
+    assert shown["复核人"] == "张三" and re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d", shown["复核时间"]
+    )
+    capsys.readouterr()
+    assert import_review(again, tmp_path / "params") == 0  # untouched: nothing to record
+    assert "已记录" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("typed", ["７", " 7 ", "7分", 7.0, "6.5"])
 def test_scores_typed_as_text_are_accepted(
     tmp_path: Path, typed: object, capsys: pytest.CaptureFixture[str]
@@ -356,7 +413,7 @@ def test_a_new_score_under_the_old_reason_is_refused(
     AdjustmentStore(tmp_path / "params").adjust(evaluation, "政策知晓率", 7, REASON, "李四")
     path = write(tmp_path)
     sheet = openpyxl.load_workbook(path)["复核表"]
-    assert sheet.cell(table(sheet)["政策知晓率"], 7).value == REASON
+    assert sheet.cell(table(sheet)["政策知晓率"], REASON_COLUMN).value == REASON
     edit(path, {"政策知晓率": (5, REASON)})
     assert import_review(path, tmp_path / "params") == 1
     assert "仍是原来的理由" in capsys.readouterr().out
@@ -434,8 +491,14 @@ def test_a_budget_row_is_shown_but_never_imported(
     path = write_review_workbook(review, tmp_path / "review.xlsx")
     sheet = openpyxl.load_workbook(path)["复核表"]
     rows = table(sheet)
-    assert [sheet.cell(rows["预算执行"], c).value for c in (1, 3, 4, 5)] == ["项目资金", 10, 10, 10]
-    assert sheet.cell(rows["各项相加"], 4).value == 99
+    labels = ("一级指标", "权重", "自评得分", "复核得分")
+    assert [sheet.cell(rows["预算执行"], COLUMN[c]).value for c in labels] == [
+        "项目资金",
+        10,
+        10,
+        10,
+    ]
+    assert sheet.cell(rows["各项相加"], COLUMN["自评得分"]).value == 99
     edit(path, {"政策知晓率": (7, REASON)})
     assert import_review(path, tmp_path / "params") == 0
     assert "未记录" not in capsys.readouterr().out

@@ -9,10 +9,12 @@ bounds), with an .xls's merged ranges and widths fitted to the text.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,24 @@ def _styled_copy(path: Path, name: str | None) -> OriginalSheet:
         workbook.close()
 
 
+_NUMBER = re.compile(r"(-?)((?:[1-9]\d{0,2}(?:,\d{3})+)|[1-9]\d*|0)(?:\.(\d+))?(%?)")
+
+
+def as_number(text: str) -> tuple[float, str] | None:
+    """A text export's number as a number and the format that shows it as written
+    ("242,400.00" → 242400.0 shown "#,##0.00", "86.20%" → 0.862 shown "0.00%"); None for
+    text that is not plainly a number (codes with leading zeros stay text)."""
+    found = _NUMBER.fullmatch(text.strip())
+    if found is None:
+        return None
+    sign, whole, decimals, percent = found.groups()
+    number = Decimal(f"{sign}{whole.replace(',', '')}.{decimals or '0'}")
+    places = "." + "0" * len(decimals) if decimals else ""
+    if percent:
+        return float(number / 100), f"0{places}%"
+    return float(number), f"{'#,##0' if ',' in whole else '0'}{places}"
+
+
 def _grid_copy(grid: Sheet) -> OriginalSheet:
     original = OriginalSheet(wrap_text=True)
     widths: dict[int, int] = {}
@@ -119,12 +139,15 @@ def _grid_copy(grid: Sheet) -> OriginalSheet:
         for c, cell in enumerate(row, start=1):
             if cell.value is None:
                 continue
-            number_format = None
+            value: Any = cell.value
+            number_format: str | None = None
             if cell.percent:
                 number_format = "0.00%"
             elif isinstance(cell.value, date):
                 number_format = "yyyy/m/d"
-            original.cells.append(OriginalCell(r, c, cell.value, number_format))
+            elif isinstance(cell.value, str) and (number := as_number(cell.value)) is not None:
+                value, number_format = number  # a text export's "242,400.00" is a number
+            original.cells.append(OriginalCell(r, c, value, number_format))
             shown = sum(
                 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(cell.value)
             )

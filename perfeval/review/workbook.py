@@ -7,6 +7,7 @@ through ``read_review_workbook``. Both sides use the names here, so they cannot 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,7 @@ __all__ = [
     "FORMAT_VERSION",
     "HEADER_ROW",
     "META_SHEET",
+    "NAME_COLUMNS",
     "ORIGINAL_SHEET",
     "REVIEW_SHEET",
     "TOTAL_LABELS",
@@ -30,17 +32,41 @@ __all__ = [
     "ReviewWorkbook",
     "WrittenScore",
     "read_review_workbook",
+    "split_actual",
+    "with_actual",
 ]
 
 REVIEW_SHEET, FINDINGS_SHEET, ORIGINAL_SHEET, META_SHEET = "复核表", "检查发现", "原表", "_perfeval"
 #: The review table's header row on 复核表; the rows above it are the header block.
 HEADER_ROW = 6
-COLUMNS = ("一级指标", "指标名称", "权重", "自评得分", "复核得分", "偏离度", "调整理由", "检查发现")
+#: The practitioners' columns (财政部门复核表), then who reviewed, when, and what perfeval found.
+COLUMNS = (
+    "一级指标", "二级指标", "三级指标", "指标值", "权重", "自评完成值", "自评得分",
+    "复核完成值", "复核得分", "偏离度", "调整理由", "复核人", "复核时间", "备注", "检查发现",
+)  # fmt: skip
+#: The column that names the indicator (``指标名称`` in workbooks of perfeval 0.2 and before).
+NAME_COLUMNS = ("三级指标", "指标名称")
+#: How a reviewer's 复核完成值 is kept: at the end of the adjustment's reason.
+_ACTUAL = re.compile(r"（复核完成值：(.*)）\Z", re.DOTALL)
 FINDING_COLUMNS = ("等级", "检查项", "对象", "发现", "依据", "建议")
 TOTAL_LABELS = ("填报合计", "各项相加", "复核合计")
 #: The national form's budget row, written (not adjustable) just above the totals.
 BUDGET_LABEL = ("项目资金", "预算执行")
 FORMAT_VERSION = "1"
+
+
+def with_actual(reason: str, actual: str) -> str:
+    """The reason an adjustment records for a 调整理由 and a 复核完成值 typed beside it."""
+    reason, actual = reason.strip(), actual.strip()
+    return f"{reason}（复核完成值：{actual}）" if actual else reason
+
+
+def split_actual(reason: str) -> tuple[str, str]:
+    """An adjustment's reason as the two columns it was typed in: 调整理由, 复核完成值."""
+    found = _ACTUAL.search(reason)
+    if found is None:
+        return reason, ""
+    return reason[: found.start()].strip(), found.group(1).strip()
 
 
 @dataclass(frozen=True)
@@ -149,20 +175,25 @@ def _read_table(path: Path, sheet: Sheet) -> list[EditedRow]:
         if number > 40:
             break
         labels = {_text(v): i for i, v in enumerate(values)}
-        if {"指标名称", "复核得分", "调整理由"} <= labels.keys():
+        if {"复核得分", "调整理由"} <= labels.keys() and labels.keys() & set(NAME_COLUMNS):
             header, header_row = labels, number
             break
     if not header:
         raise PerfevalError(
-            f"{path} 工作表“{sheet.name}”: 找不到表头（应有“指标名称”“复核得分”“调整理由”三列，"
+            f"{path} 工作表“{sheet.name}”: 找不到表头（应有“三级指标”“复核得分”“调整理由”三列，"
             f"生成时在第{HEADER_ROW}行）"
         )
-    at = [header.get("一级指标", -1), header["指标名称"], header["复核得分"], header["调整理由"]]
+    name = next(header[label] for label in NAME_COLUMNS if label in header)
+    at = [header.get("一级指标", -1), name, header["复核得分"], header["调整理由"],
+          header.get("复核完成值", -1)]  # fmt: skip
     rows: list[EditedRow] = []
     for number, values in _values(sheet, header_row + 1):
-        category, name, score, reason = (values[i] if 0 <= i < len(values) else None for i in at)
-        if _text(name) in TOTAL_LABELS or (_text(category), _text(name)) == BUDGET_LABEL:
+        category, indicator, score, reason, actual = (
+            values[i] if 0 <= i < len(values) else None for i in at
+        )
+        if _text(indicator) in TOTAL_LABELS or (_text(category), _text(indicator)) == BUDGET_LABEL:
             break
-        if _text(name) or _text(score) or _text(reason):
-            rows.append(EditedRow(number, _text(name), score, _text(reason)))
+        reason = with_actual(_text(reason), _text(actual))
+        if _text(indicator) or _text(score) or reason:
+            rows.append(EditedRow(number, _text(indicator), score, reason))
     return rows

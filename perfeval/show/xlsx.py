@@ -58,6 +58,7 @@ from ..review.workbook import (
     ORIGINAL_SHEET,
     REVIEW_SHEET,
     TOTAL_LABELS,
+    split_actual,
 )
 from ..stamp import now, workbook_bytes
 from .labels import evidence_text
@@ -69,7 +70,15 @@ __all__ = [
     "written_score",
 ]
 
-_WIDTHS = (14, 30, 7, 9, 9, 9, 32, 56)
+#: The widths of 复核表's columns (``COLUMNS``), in Excel's units (a CJK character is two).
+_WIDTHS = (12, 12, 24, 14, 6, 14, 7, 12, 7, 8, 28, 8, 11, 22, 44)
+_COLUMN = {label: number for number, label in enumerate(COLUMNS, start=1)}
+#: The columns whose text wraps, with their widths (for the row heights).
+_TEXT_WIDTHS = {
+    number: float(width)
+    for number, width in enumerate(_WIDTHS, start=1)
+    if COLUMNS[number - 1] not in ("权重", "自评得分", "复核得分", "偏离度", "复核时间")
+}
 _FINDING_WIDTHS = (7, 24, 22, 50, 50, 40)
 _FILLS = {
     "error": PatternFill("solid", fgColor="FFC7CE"),  # light red
@@ -164,19 +173,38 @@ def _write_review_sheet(sheet: Worksheet, review: Review) -> None:
         _boxed(put(sheet, HEADER_ROW, column, label), _CENTRE, header=True)
     validations: dict[Decimal, DataValidation] = {}
     row = HEADER_ROW
+    score_column = get_column_letter(_COLUMN["复核得分"])
     for item in review.indicators:
         row += 1
         _write_indicator_row(sheet, row, item)
         weight = item.indicator.weight
-        validations.setdefault(weight, _score_validation(weight)).add(f"E{row}")
+        validations.setdefault(weight, _score_validation(weight)).add(f"{score_column}{row}")
     for validation in validations.values():
         sheet.add_data_validation(validation)
     _write_totals(sheet, row + 1, review)
     for column, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
+    sheet.freeze_panes = f"D{HEADER_ROW + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     _print_setup(sheet)
+
+
+def _fit_height(sheet: Worksheet, row: int, widths: dict[int, float]) -> None:
+    """Give a row the height its wrapped text needs (LibreOffice and WPS do not grow a row
+    for wrapped text, so the lines would overlap the next row)."""
+    lines = 1
+    for column, width in widths.items():
+        value = sheet.cell(row=row, column=column).value
+        if not isinstance(value, str) or not value:
+            continue
+        per_line = max(1.0, width - 1)
+        needed = sum(
+            max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) // per_line))
+            for line in value.split("\n")
+        )
+        lines = max(lines, int(needed))
+    if lines > 1:
+        sheet.row_dimensions[row].height = min(409, 15 * lines + 3)
 
 
 def _write_header_block(sheet: Worksheet, review: Review) -> None:
@@ -211,40 +239,56 @@ def _write_header_block(sheet: Worksheet, review: Review) -> None:
         put(sheet, row, 5, label2).font = Font(bold=True)
         put(sheet, row, 6, value2).alignment = _WRAP
         sheet.merge_cells(f"F{row}:{last}{row}")
+    for row in range(2, 2 + len(block)):  # a merged value spans B to the last column
+        _fit_height(sheet, row, {2: float(sum(_WIDTHS[1:]))})
 
 
 def _write_indicator_row(sheet: Worksheet, row: int, item: IndicatorReview) -> None:
     indicator, adjustment = item.indicator, item.adjustment
     notes = [f"【{f.severity_label}】{f.message}" for f in item.findings]
-    details = [f"【{f.severity_label}】{f.message}（{f.check}）" for f in item.findings]
+    details = [f"【{f.severity_label}】{f.message}" for f in item.findings]
     details += [f"建议：{f.suggestion}" for f in item.findings if f.suggestion]
     worst = item.worst
     if adjustment is not None and adjustment.stale:
         notes.append(f"【复核调整已过期】{adjustment.stale_reason}")
         details.append(notes[-1])
         worst = worst or "warning"
-    values = (
-        indicator.category or "",
-        item.ref,  # the name, or name and row where the form repeats a name
-        indicator.weight,
-        indicator.self_score,
-        written_score(item),
-        _fraction(item.deviation),
-        adjustment.reason if adjustment else "",
-        "\n".join(notes),
-    )
-    for column, value in enumerate(values, start=1):
-        cell = put(sheet, row, column, value)
+    reason, actual = split_actual(adjustment.reason) if adjustment else ("", "")
+    remark = [indicator.remark or ""]
+    if indicator.deviation_reason:
+        remark.append(f"偏差原因：{indicator.deviation_reason}")
+    values = {
+        "一级指标": indicator.category or "",
+        "二级指标": indicator.level2 or "",
+        "三级指标": item.ref,  # the name, or name and row where the form repeats a name
+        "指标值": indicator.target.text if indicator.target else "",
+        "权重": indicator.weight,
+        "自评完成值": indicator.actual.text if indicator.actual else "",
+        "自评得分": indicator.self_score,
+        "复核完成值": actual,
+        "复核得分": written_score(item),
+        "偏离度": _fraction(item.deviation),
+        "调整理由": reason,
+        "复核人": adjustment.reviewer if adjustment else "",
+        "复核时间": f"{adjustment.at:%Y-%m-%d %H:%M}" if adjustment else "",
+        "备注": "\n".join(part for part in remark if part),
+        "检查发现": "\n".join(notes),
+    }
+    for label, value in values.items():
+        cell = put(sheet, row, _COLUMN[label], value)
         _boxed(cell)
         if worst in _FILLS:
             cell.fill = _FILLS[worst]
-    sheet.cell(row=row, column=6).number_format = "0.00%"
-    if details:
-        sheet.cell(row=row, column=8).comment = _comment("\n".join(details))
-    if adjustment is not None:
-        sheet.cell(row=row, column=7).comment = _comment(
-            f"复核人：{adjustment.reviewer}\n时间：{adjustment.at:%Y-%m-%d %H:%M}"
+    sheet.cell(row=row, column=_COLUMN["偏离度"]).number_format = "0.00%"
+    rule = [f"评分规则：{indicator.rule}" if indicator.rule else "",
+            f"指标解释：{indicator.explanation}" if indicator.explanation else ""]  # fmt: skip
+    if any(rule):
+        sheet.cell(row=row, column=_COLUMN["三级指标"]).comment = _comment(
+            "\n".join(part for part in rule if part)
         )
+    if details:
+        sheet.cell(row=row, column=_COLUMN["检查发现"]).comment = _comment("\n".join(details))
+    _fit_height(sheet, row, _TEXT_WIDTHS)
 
 
 def _comment(text: str) -> Comment:
@@ -274,28 +318,34 @@ def _score_validation(weight: Decimal) -> DataValidation:
 def _write_totals(sheet: Worksheet, row: int, review: Review) -> None:
     evaluation, totals = review.evaluation, review.totals()
     weights = sum((i.weight for i in evaluation.indicators), Decimal(0))
-    rows: list[tuple[object, ...]] = []
+    rows: list[dict[str, object]] = []
     budget = evaluation.budget_block
     if budget is not None and budget.score is not None:
         weights += budget.weight or Decimal(0)
-        rows.append((*BUDGET_LABEL, budget.weight, budget.score, budget.score,
-                     None, "", "已计入各项相加与复核合计"))  # fmt: skip
+        rows.append({"一级指标": BUDGET_LABEL[0], "三级指标": BUDGET_LABEL[1],
+                     "权重": budget.weight, "自评得分": budget.score, "复核得分": budget.score,
+                     "备注": "已计入各项相加与复核合计"})  # fmt: skip
     written = evaluation.project.grade
     declared_note = f"自评等级填“{written}”" if written else "自评等级未填"
     rows += [
-        ("合计", TOTAL_LABELS[0], evaluation.declared_total.weight, totals.declared, None, None,
-         f"等级：{totals.declared_grade or '—'}", f"表中合计行所填；{declared_note}"),
-        ("合计", TOTAL_LABELS[1], weights, totals.computed, None, None,
-         f"等级：{totals.computed_grade or '—'}", "各项自评分相加，空白按0分计"),
-        ("合计", TOTAL_LABELS[2], weights, None, totals.reviewed, _fraction(totals.deviation),
-         f"等级：{totals.reviewed_grade or '—'}", "各项复核得分相加；偏离度以填报合计为基数"),
+        {"一级指标": "合计", "三级指标": TOTAL_LABELS[0], "权重": evaluation.declared_total.weight,
+         "自评得分": totals.declared, "调整理由": f"等级：{totals.declared_grade or '—'}",
+         "备注": f"表中合计行所填；{declared_note}"},
+        {"一级指标": "合计", "三级指标": TOTAL_LABELS[1], "权重": weights,
+         "自评得分": totals.computed, "调整理由": f"等级：{totals.computed_grade or '—'}",
+         "备注": "各项自评分相加，空白按0分计"},
+        {"一级指标": "合计", "三级指标": TOTAL_LABELS[2], "权重": weights,
+         "复核得分": totals.reviewed, "偏离度": _fraction(totals.deviation),
+         "调整理由": f"等级：{totals.reviewed_grade or '—'}",
+         "备注": "各项复核得分相加；偏离度以填报合计为基数"},
     ]  # fmt: skip
     for offset, values in enumerate(rows):
-        for column, value in enumerate(values, start=1):
-            cell = put(sheet, row + offset, column, value)
+        for label, column in _COLUMN.items():
+            cell = put(sheet, row + offset, column, values.get(label))
             _boxed(cell)
             cell.font = Font(bold=True)
-        sheet.cell(row=row + offset, column=6).number_format = "0.00%"
+        sheet.cell(row=row + offset, column=_COLUMN["偏离度"]).number_format = "0.00%"
+        _fit_height(sheet, row + offset, _TEXT_WIDTHS)
 
 
 def _print_setup(sheet: Worksheet) -> None:
@@ -324,6 +374,7 @@ def _write_findings_sheet(sheet: Worksheet, findings: list[Finding]) -> None:
             _boxed(cell)
             if finding.severity in _FILLS:
                 cell.fill = _FILLS[finding.severity]
+        _fit_height(sheet, row, dict(enumerate(map(float, _FINDING_WIDTHS), start=1)))
     for column, width in enumerate(_FINDING_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
@@ -334,8 +385,9 @@ def _write_findings_sheet(sheet: Worksheet, findings: list[Finding]) -> None:
 
 
 def _check_title(check_id: str) -> str:
+    """The check as a reviewer names it: its title (the id is for the command line)."""
     try:
-        return f"{catalogue().get(check_id).title}（{check_id}）"
+        return catalogue().get(check_id).title
     except PerfevalError:  # a check of a module the catalogue does not list
         return check_id
 
@@ -378,6 +430,7 @@ def _write_original(target: Worksheet, evaluation: Evaluation) -> None:
         target.column_dimensions[get_column_letter(column)].width = width
     for row, height in original.heights.items():
         target.row_dimensions[row].height = height
+    _print_setup(target)
 
 
 # --- identity, for the way back --------------------------------------------------------
