@@ -1,7 +1,7 @@
 """How much faster ``perfeval run`` is than the plain loop of papermill and nbconvert CLIs,
 and than a fresh kernel for every project could ever be.
 
-    .venv/bin/python benchmarks/batch_vs_cli.py [-n 40] [--loop-n 6] [--jobs J] [--notebook PATH]
+    .venv/bin/python benchmarks/batch_vs_cli.py [-n 100] [--loop-n 6] [--jobs J] [--notebook PATH]
 
 Writes ``n`` copies of the example form, each with its own project name, into a
 temporary folder, then measures, all in this one run and from a cold start:
@@ -115,7 +115,7 @@ def fresh_kernel_floor(count: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=40, help="number of projects (default 40)")
+    parser.add_argument("-n", type=int, default=100, help="number of projects (default 100)")
     parser.add_argument(
         "--loop-n", type=int, default=6, help="projects for the plain loop (default 6)"
     )

@@ -21,6 +21,7 @@ __all__ = [
     "quantize",
     "rate_places",
     "score_places",
+    "score_step",
     "stands_for",
 ]
 
@@ -75,18 +76,30 @@ def rate_places(written: Decimal) -> int:
     return max(places(written), 2)
 
 
-def score_places(evaluation: Evaluation) -> int:
-    """How many decimals the form writes its scores with: the finest of its written scores.
-
-    A form that scores every row as a whole number claims no coarser precision than the
-    usual two decimals (9 for 8.62 is wrong); one that writes 1.9, 8.5 scores to one.
-    """
+def _written_scores(evaluation: Evaluation) -> list[Decimal | None]:
     written = [i.self_score for i in evaluation.indicators]
     written.append(evaluation.declared_total.self_score)
     if evaluation.budget_block is not None:
         written.append(evaluation.budget_block.score)
-    finest = max((places(v) for v in written if v is not None), default=0)
+    return written
+
+
+def score_places(evaluation: Evaluation) -> int:
+    """How many decimals the form's scores are judged at: the finest it writes them with.
+
+    A form that scores every row as a whole number claims no coarser precision than the
+    usual two decimals (9 for 8.62 is wrong); one that writes 1.9, 8.5 scores to one.
+    """
+    finest = max((places(v) for v in _written_scores(evaluation) if v is not None), default=0)
     return finest or 2
+
+
+def score_step(evaluation: Evaluation) -> Decimal:
+    """The step a reviewer moves a score by: half a point on a form of whole-number scores
+    and weights, else the finest decimal it writes (0.1 for 8.5, 0.01 for 8.62)."""
+    written = [*_written_scores(evaluation), *(i.weight for i in evaluation.indicators)]
+    finest = max((places(v) for v in written if v is not None), default=0)
+    return Decimal("0.5") if finest == 0 else Decimal(1).scaleb(-min(finest, 2))
 
 
 def computed_total(scores: Iterable[Decimal | None]) -> Decimal:

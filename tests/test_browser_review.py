@@ -3,9 +3,14 @@
 JupyterLab runs on a free localhost port with a token and throw-away settings and
 workspaces (``browser_support.jupyterlab_server``); the notebook is a copy of
 ``notebooks/review.ipynb`` parameterised, as papermill would, on a copy of the seed
-workbook and an empty params folder. The reviewer moves 政策知晓率 to 7, gives a
-reason and a name, saves; the reviewed total on the panel goes 89 → 96 (良好 → 优秀)
-and the adjustments store holds the change.
+workbook and an empty params folder, in a window of 1366×768 (a reviewer's laptop).
+
+The tables show as perfeval styles them (left-aligned text, no stripes from JupyterLab's
+own table CSS). The panel has the score, reason and save beside the navigation. The
+reviewer types 12 for 政策知晓率 (weight 7): refused with the reason, nothing moves; types
+7, gives a reason and a name, saves; the reviewed total goes 89 → 96 (良好 → 优秀) on the
+panel and in the tables above without running the notebook again, the store holds the
+change, and running the notebook again keeps the reviewer's name.
 """
 
 from __future__ import annotations
@@ -66,15 +71,30 @@ def test_reviewer_moves_a_score_and_saves_it(tmp_path: Path) -> None:
     form = write_notebook(tmp_path)
     with jupyterlab_server(tmp_path) as lab:
         with launch_browser() as browser:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            # Tall first, so every output is rendered to look at; then a laptop's screen.
+            page = browser.new_page(viewport={"width": 1366, "height": 3000})
             open_notebook(page, lab, "review.ipynb")
             run_all_cells(page, timeout=120)
 
             panel = page.locator(".perfeval-panel")
             panel.wait_for(state="attached", timeout=30_000)
             # Form text with $…$ shows as written, never typeset as mathematics.
-            wait_for_text(page, TEX, timeout=10)
+            page.locator(".jp-OutputArea-output", has_text=TEX).first.wait_for(timeout=10_000)
             assert page.locator("mjx-container, .MathJax").count() == 0
+            # The tables as perfeval styles them, not as JupyterLab's rendered-HTML CSS would.
+            name_cell = page.locator("table.pe-scores td", has_text="受益人群满意度").first
+            style = name_cell.evaluate(
+                "td => { const s = getComputedStyle(td), r = getComputedStyle(td.parentElement);"
+                " return [s.textAlign, r.backgroundColor]; }"
+            )
+            assert style == ["left", "rgba(0, 0, 0, 0)"], style
+            weight = page.locator("table.pe-scores td.pe-num").first
+            assert weight.evaluate("td => getComputedStyle(td).textAlign") == "right"
+            totals = page.locator(".jp-OutputArea-output", has_text="口径").first
+            rows = [row.split() for row in totals.locator("tr").all_inner_texts()]
+            assert ["复核", "89", "良好"] in rows
+
+            page.set_viewport_size({"width": 1366, "height": 768})
             panel.scroll_into_view_if_needed()
             total = panel.locator(".perfeval-total")
             wait_for_text(page, "复核合计：89 分（良好）", timeout=30)
@@ -85,25 +105,49 @@ def test_reviewer_moves_a_score_and_saves_it(tmp_path: Path) -> None:
             option = choice.locator("option", has_text="政策知晓率")
             choice.select_option(value=option.get_attribute("value"))
             panel.locator("h3", has_text="政策知晓率").wait_for(timeout=10_000)
+            # Score, reason and save beside the navigation: one screen, no scrolling.
+            page.get_by_role("button", name="下一项", exact=True).scroll_into_view_if_needed()
+            save = page.get_by_role("button", name="保存调整", exact=True)
+            next_box = page.get_by_role("button", name="下一项", exact=True).bounding_box()
+            save_box = save.bounding_box()
+            assert next_box and save_box and save_box["y"] + save_box["height"] <= 768
+            assert save_box["x"] > next_box["x"] + 300  # beside, not below
 
-            # Type 7 into the score slider's readout, as a reviewer would.
-            readout = panel.locator(".widget-readout")
-            readout.click()
-            page.keyboard.press("ControlOrMeta+A")
-            page.keyboard.type("7")
-            page.keyboard.press("Enter")
+            # A score above the weight is refused with the reason, never clamped.
+            entry = panel.get_by_placeholder("输入分值")
+            entry.fill("12")
+            entry.press("Enter")
+            wait_for_text(page, "复核得分 12 超出范围，应在 0 到权重 7 之间；未采用", timeout=10)
+            assert total.inner_text().startswith("复核合计：89 分（良好）")
+
+            entry.fill("7")
+            entry.press("Enter")
             wait_for_text(page, "复核合计：96 分（优秀）", timeout=10)
             assert "含未保存的改动" in total.inner_text()
 
             page.get_by_placeholder("必填：说明调整的依据，如所依据的评分规则和证据").fill(REASON)
             page.get_by_placeholder("必填：您的姓名").fill("张三")
-            page.get_by_role("button", name="保存调整", exact=True).click()
+            save.click()
             wait_for_text(page, "已保存：“政策知晓率”复核得分 7 分", timeout=15)
             assert total.inner_text().startswith("复核合计：96 分（优秀）")
             assert "含未保存的改动" not in total.inner_text()
+            # The tables above follow the save at once (no Run All).
+            page.set_viewport_size({"width": 1366, "height": 3000})
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-OutputArea-output tr')].some("
+                "tr => /^复核\\s+96\\s+优秀/.test(tr.innerText.trim()))",
+                timeout=10_000,
+            )
+            assert REASON in (page.locator("table.pe-scores").first.text_content() or "")
 
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             panel.screenshot(path=str(ARTIFACTS / "review-panel.png"))
+
+            # Run again: the reviewer's name is remembered (for this user, not in the notebook).
+            run_all_cells(page, timeout=120)
+            name = page.get_by_placeholder("必填：您的姓名")
+            name.wait_for(timeout=30_000)
+            assert name.input_value() == "张三"
 
         started = descendant_pids(lab.process.pid)
         assert started, "the server started no kernel"

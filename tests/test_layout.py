@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "perfeval"
 
 CORE = {
     "exceptions", "model", "findings", "fmt", "atomic", "grades", "scoring", "wording", "names", "root",
-    "stamp",
+    "stamp", "user",
 }  # fmt: skip
 LAYERS = ["core", "read", "check", "review", "show", "run", "top"]
 FORBIDDEN = {("check", "read"), ("show", "read")}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from seedforms import seed, with_indicator
+from seedforms import seed, with_indicator, with_total
 
 import perfeval.review.build
 import perfeval.show.widgets
@@ -311,3 +311,85 @@ def test_form_text_cannot_inject_markup_into_the_panel(tmp_path: Path) -> None:
 def test_a_form_without_indicators(tmp_path: Path) -> None:
     panel = make_panel(tmp_path, replace(seed(), indicators=[]))
     assert panel.save.disabled and panel.next.disabled and "表中没有指标" in panel.details.value
+
+
+# --- the reviewer's desk: steps, typed scores, the name, the tables above -----------------
+
+
+def whole_number_form() -> Evaluation:
+    """The seed with every weight and self-score a whole number (as many units file it)."""
+    evaluation = seed()
+    for indicator in evaluation.indicators:
+        score = indicator.self_score
+        evaluation = with_indicator(
+            evaluation,
+            indicator.name,
+            weight=D(int(indicator.weight)),
+            self_score=None if score is None else D(int(score)),
+        )
+    return with_total(evaluation, self_score=D(96))
+
+
+def test_the_slider_steps_in_the_forms_own_precision(tmp_path: Path) -> None:
+    assert make_panel(tmp_path).score.step == 0.01  # the seed writes 8.00
+    whole = make_panel(tmp_path / "whole", whole_number_form())
+    assert whole.score.step == 0.5  # half points on a form of whole numbers
+    whole.go(POLICY)
+    whole.score.value = 6.5
+    assert whole.pending == {"政策知晓率": D("6.5")} and whole.score_entry.value == "6.5"
+
+
+def test_a_typed_score_above_the_weight_is_refused_not_clamped(tmp_path: Path) -> None:
+    panel = make_panel(tmp_path)
+    panel.go(POLICY)  # weight 7, no self-score
+    panel.score_entry.value = "12"
+    assert ERROR_COLOUR in panel.message.value
+    assert "复核得分 12 超出范围，应在 0 到权重 7 之间；未采用" in plain(panel.message.value)
+    assert panel.pending == {} and panel.score.value == 0 and panel.score_entry.value == "0"
+    for typed, why in (("-1", "超出范围"), ("6.555", "超过两位小数"), ("七", "不是分值")):
+        panel.score_entry.value = typed
+        assert why in plain(panel.message.value) and panel.pending == {}, typed
+    panel.score_entry.value = "６.5分"  # full-width, with 分: a score as typed in Chinese
+    assert panel.pending == {"政策知晓率": D("6.5")} and panel.score.value == 6.5
+    assert panel.message.value == ""
+
+
+def test_the_reviewers_name_is_remembered_for_this_user(tmp_path: Path) -> None:
+    first = make_panel(tmp_path)
+    assert first.reviewer.value == ""
+    first.go(POLICY)
+    first.score.value = 7
+    first.reason.value = REASON
+    first.reviewer.value = "张三"
+    first.save.click()
+    assert "已保存" in first.message.value
+    again = make_panel(tmp_path)  # the notebook run again, or another project
+    assert again.reviewer.value == "张三"
+    assert make_panel(tmp_path, reviewer="李四").reviewer.value == "李四"
+
+
+def test_after_a_save_the_tables_above_are_redrawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import perfeval.show.html as render
+
+    drawn: list[str] = []
+
+    class Handle:
+        def update(self, output: Any) -> None:
+            drawn.append(output.data)
+
+    monkeypatch.setattr(render, "_LIVE", {})
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: Handle())
+    panel = make_panel(tmp_path)
+    render.live(panel.review, render.totals_section)
+    render.live(panel.review, render.score_table)
+    panel.go(POLICY)
+    panel.score.value = 7
+    panel.reason.value = REASON
+    panel.reviewer.value = "张三"
+    panel.save.click()
+    assert len(drawn) == 2  # both tables, once each
+    totals, table = drawn
+    assert "96" in plain(totals) and "优秀" in plain(totals)
+    assert REASON in plain(table)

@@ -17,7 +17,7 @@ by nbconvert opens offline and prints.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,9 @@ __all__ = [
     "finding_html",
     "findings_section",
     "html",
+    "live",
     "project_card",
+    "refresh",
     "score_table",
     "stylesheet",
     "totals_section",
@@ -46,43 +48,49 @@ __all__ = [
 
 FONT_STACK = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif'
 _STYLE = """
-.pe-review { font-family: FONTS; font-size: 10.5pt; line-height: 1.5; color: #1a1a1a;
+.pe-review.pe-review { font-family: FONTS; font-size: 10.5pt; line-height: 1.5; color: #1a1a1a;
   background: #fff; max-width: 1100px; }
-.pe-review h2 { font-size: 13pt; margin: 0.6em 0 0.3em; }
-.pe-review h3 { font-size: 11pt; margin: 0.8em 0 0.3em; padding-left: 6px; border-left: 4px solid #888; }
-.pe-review table { border-collapse: collapse; width: 100%; margin: 0.4em 0 0.8em; }
-.pe-review th, .pe-review td { border: 1px solid #b5b5b5; padding: 3px 6px; text-align: left;
+.pe-review.pe-review h2 { font-size: 13pt; margin: 0.6em 0 0.3em; }
+.pe-review.pe-review h3 { font-size: 11pt; margin: 0.8em 0 0.3em; padding-left: 6px; border-left: 4px solid #888; }
+.pe-review.pe-review table { border-collapse: collapse; width: 100%; margin: 0.4em 0 0.8em; }
+.pe-review.pe-review th, .pe-review.pe-review td { border: 1px solid #b5b5b5; padding: 3px 6px; text-align: left;
   vertical-align: top; overflow-wrap: anywhere; }
-.pe-review th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
-.pe-review table.pe-scores { table-layout: fixed; }
-.pe-review table.pe-scores th { white-space: normal; }
-.pe-review .pe-num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-.pe-review .pe-muted { color: #666; font-size: 9pt; }
-.pe-review tr.pe-row-error td { background: #fdecea; }
-.pe-review tr.pe-row-warning td { background: #fff6dc; }
-.pe-review tr.pe-row-total td { font-weight: 700; border-top: 2px solid #555; }
-.pe-review .pe-changed { font-weight: 700; color: #0b4f8a; }
-.pe-review .pe-stale { color: #b3261e; }
-.pe-review .pe-badge { display: inline-block; padding: 0 4px; margin-right: 4px; border-radius: 3px;
+.pe-review.pe-review th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
+.pe-review.pe-review tbody tr, .pe-review.pe-review tbody tr:nth-child(odd), .pe-review.pe-review tbody tr:nth-child(even),
+.pe-review.pe-review tbody tr:hover { background: transparent; }
+.pe-review.pe-review td, .pe-review.pe-review th { line-height: 1.5; max-width: none; }
+.pe-review.pe-review table.pe-scores { table-layout: fixed; }
+.pe-review.pe-review table.pe-scores th { white-space: normal; }
+.pe-review.pe-review .pe-num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.pe-review.pe-review .pe-muted { color: #666; font-size: 9pt; }
+.pe-review.pe-review tr.pe-row-error td { background: #fdecea; }
+.pe-review.pe-review tr.pe-row-warning td { background: #fff6dc; }
+.pe-review.pe-review tr.pe-row-total td { font-weight: 700; border-top: 2px solid #555; }
+.pe-review.pe-review .pe-changed { font-weight: 700; color: #0b4f8a; }
+.pe-review.pe-review .pe-stale { color: #b3261e; }
+.pe-review.pe-review .pe-badge { display: inline-block; padding: 0 4px; margin-right: 4px; border-radius: 3px;
   color: #fff; font-size: 8.5pt; white-space: nowrap; }
-.pe-review .pe-badge-error { background: #b3261e; }
-.pe-review .pe-badge-warning { background: #a15c00; }
-.pe-review .pe-badge-info { background: #1f5fa8; }
-.pe-review .pe-severity-error h3 { border-left-color: #b3261e; color: #b3261e; }
-.pe-review .pe-severity-warning h3 { border-left-color: #a15c00; color: #a15c00; }
-.pe-review .pe-severity-info h3 { border-left-color: #1f5fa8; color: #1f5fa8; }
-.pe-review ol.pe-findings { margin: 0.2em 0; padding-left: 1.8em; }
-.pe-review li.pe-finding { margin: 0.2em 0 0.6em; break-inside: avoid; page-break-inside: avoid; }
-.pe-review ul.pe-evidence { margin: 0.1em 0; padding-left: 1.2em; color: #444; font-size: 9pt; }
-.pe-review .pe-suggestion { color: #1d5e20; }
+.pe-review.pe-review .pe-badge-error { background: #b3261e; }
+.pe-review.pe-review .pe-badge-warning { background: #a15c00; }
+.pe-review.pe-review .pe-badge-info { background: #1f5fa8; }
+.pe-review.pe-review .pe-severity-error h3 { border-left-color: #b3261e; color: #b3261e; }
+.pe-review.pe-review .pe-severity-warning h3 { border-left-color: #a15c00; color: #a15c00; }
+.pe-review.pe-review .pe-severity-info h3 { border-left-color: #1f5fa8; color: #1f5fa8; }
+.pe-review.pe-review ol.pe-findings { margin: 0.2em 0; padding-left: 1.8em; }
+.pe-review.pe-review li.pe-finding { margin: 0.2em 0 0.6em; break-inside: avoid; page-break-inside: avoid; }
+.pe-review.pe-review ul.pe-evidence { margin: 0.1em 0; padding-left: 1.2em; color: #444; font-size: 9pt; }
+.pe-review.pe-review .pe-suggestion { color: #1d5e20; }
 @page { size: A4; margin: 15mm 12mm; }
 @media print {
-  .pe-review { font-size: 9.5pt; max-width: none; }
-  .pe-review tr, .pe-review li { break-inside: avoid; page-break-inside: avoid; }
-  .pe-review thead { display: table-header-group; }
-  .pe-review * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .pe-review.pe-review { font-size: 9.5pt; max-width: none; }
+  .pe-review.pe-review tr, .pe-review.pe-review li { break-inside: avoid; page-break-inside: avoid; }
+  .pe-review.pe-review thead { display: table-header-group; }
+  .pe-review.pe-review * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """.replace("FONTS", FONT_STACK)
+# Every rule names .pe-review twice: JupyterLab styles rendered tables with
+# ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td" (right-aligned, striped rows), and
+# only a selector as specific as that, and later, keeps the review's own layout there.
 
 
 def stylesheet() -> str:
@@ -95,6 +103,26 @@ def html(*fragments: str) -> HTML:
     from IPython.display import HTML
 
     return HTML("".join(fragments))
+
+
+#: The notebook's live displays by fragment: (its display handle, the fragment, with the
+#: stylesheet or not). A notebook run again replaces its own.
+_LIVE: dict[str, tuple[Any, Callable[[Review], str], bool]] = {}
+
+
+def live(review: Review, fragment: Callable[[Review], str], *, style: bool = False) -> None:
+    """Show ``fragment(review)`` in the cell, where :func:`refresh` can redraw it in place
+    (the reviewer's panel does after a save, so the tables never show an old review)."""
+    from IPython.display import display
+
+    handle = display(html(stylesheet() if style else "", fragment(review)), display_id=True)
+    _LIVE[fragment.__name__] = (handle, fragment, style)
+
+
+def refresh(review: Review) -> None:
+    """Redraw every live display of this kernel with ``review``."""
+    for handle, fragment, style in list(_LIVE.values()):
+        handle.update(html(stylesheet() if style else "", fragment(review)))
 
 
 # --- pieces ---------------------------------------------------------------------

@@ -2,9 +2,17 @@
 
 ``ReviewPanel(review, params_dir)`` builds the ipywidgets; ``panel.widget`` is the
 container a notebook cell shows. Its controls are plain attributes (``score``,
-``reason``, ``reviewer``, ``save``, ``prev``, ``next``, ``next_finding``, ``opinion``,
-``complete``, ``message``, ``total_label`` …) so tests drive it by setting ``.value``
-and calling ``.click()``, as a reviewer would in the browser.
+``score_entry``, ``reason``, ``reviewer``, ``save``, ``prev``, ``next``, ``next_finding``,
+``opinion``, ``complete``, ``message``, ``total_label`` …) so tests drive it by setting
+``.value`` and calling ``.click()``, as a reviewer would in the browser.
+
+The navigation and the indicator sit on the left, the score, reason and save on the
+right, so stepping through a form needs no scrolling. The slider moves in the form's own
+steps (``scoring.score_step``: half points on a form of whole numbers); a score typed into
+``score_entry`` is taken as typed or refused with the reason (above the weight, below 0,
+more than two decimals) — never clamped. The reviewer's name is remembered for this user
+(``perfeval.user``), and after a save the notebook's tables above are redrawn in place
+(``show.html.refresh``).
 
 A score move only recomputes the totals (``Review.totals(preview=…)``): no checks
 run and nothing is read. Moves that are not saved yet are kept per indicator and
@@ -28,8 +36,11 @@ import ipywidgets as w
 from .. import fmt, root
 from ..exceptions import PerfevalError
 from ..review.build import IndicatorReview, Review, Totals, load_review
+from ..review.importing import parse_score
 from ..review.store import DONE, AdjustmentStore
-from .html import adjustment_note, finding_html, stylesheet
+from ..scoring import score_step
+from ..user import remember_reviewer, remembered_reviewer
+from .html import adjustment_note, finding_html, refresh, stylesheet
 
 __all__ = ["ERROR_COLOUR", "OK_COLOUR", "ReviewPanel", "total_text"]
 
@@ -65,7 +76,7 @@ class ReviewPanel:
         review: Review,
         store: AdjustmentStore | Path | str | None = None,
         *,
-        reviewer: str = "",
+        reviewer: str | None = None,
     ) -> None:
         self.review = review
         if not isinstance(store, AdjustmentStore):  # the same store the review was loaded from
@@ -79,7 +90,10 @@ class ReviewPanel:
 
         self.header = w.HTML()
         self.reviewer = w.Text(
-            value=reviewer, description="复核人", placeholder="必填：您的姓名", style=_WIDE
+            value=remembered_reviewer() if reviewer is None else reviewer,
+            description="复核人",
+            placeholder="必填：您的姓名",
+            style=_WIDE,
         )
         self.notices = w.HTML()
         self.prev = w.Button(description="上一项", tooltip="上一个指标")
@@ -89,25 +103,30 @@ class ReviewPanel:
             tooltip="跳到下一个有检查发现或调整已过期的指标",
             layout=w.Layout(width="auto"),
         )
-        self.indicator = w.Dropdown(description="指标", style=_WIDE, layout=w.Layout(width="32em"))
+        self.indicator = w.Dropdown(description="指标", style=_WIDE, layout=w.Layout(width="98%"))
         self.position = w.Label()
         self.details = w.HTML()
+        step = score_step(review.evaluation)
         self.score = w.FloatSlider(
             description="复核得分",
             min=0,
             max=1,
-            step=0.01,
-            readout_format=".2f",
+            step=float(step),
+            readout=False,  # typed scores go through ``score_entry``, which refuses, never clamps
             style=_WIDE,
-            layout=w.Layout(width="32em"),
+            layout=w.Layout(flex="1 1 auto", min_width="12em"),
         )
+        self.score_entry = w.Text(
+            description="", placeholder="输入分值", layout=w.Layout(width="7em")
+        )
+        self.score_entry.continuous_update = False
         self.change_label = w.HTML()
         self.revert = w.Button(description="撤回未保存的改动", layout=w.Layout(width="auto"))
         self.reason = w.Textarea(
             description="调整理由",
             placeholder="必填：说明调整的依据，如所依据的评分规则和证据",
             style=_WIDE,
-            layout=w.Layout(width="48em", height="5em"),
+            layout=w.Layout(width="98%", height="6em"),
         )
         self.save = w.Button(description="保存调整", button_style="primary")
         self.total_label = w.HTML()
@@ -116,7 +135,7 @@ class ReviewPanel:
             description="复核意见",
             placeholder="对本项目自评的总体复核意见",
             style=_WIDE,
-            layout=w.Layout(width="48em", height="6em"),
+            layout=w.Layout(width="98%", height="6em"),
         )
         self.save_opinion = w.Button(description="保存复核意见", layout=w.Layout(width="auto"))
         self.complete = w.Button(description="完成复核", button_style="success")
@@ -129,25 +148,41 @@ class ReviewPanel:
         self.next_finding.on_click(self._on_next_finding)
         self.indicator.observe(self._on_indicator, names="value")
         self.score.observe(self._on_score, names="value")
+        self.score_entry.observe(self._on_entry, names="value")
         self.reason.observe(self._on_reason, names="value")
         self.revert.on_click(self._on_revert)
         self.save.on_click(self._on_save)
         self.save_opinion.on_click(self._on_save_opinion)
         self.complete.on_click(self._on_complete)
 
+        # Navigation and the indicator on the left, the reviewer's score, reason and save on
+        # the right: a reviewer steps through the indicators without scrolling (1366×768).
+        navigation = w.VBox(
+            [
+                w.HBox([self.prev, self.next, self.next_finding, self.position]),
+                self.indicator,
+                self.details,
+            ],
+            layout=w.Layout(flex="3 1 0%", min_width="24em"),
+        )
+        decision = w.VBox(
+            [
+                w.HBox([self.score, self.score_entry]),
+                self.change_label,
+                self.reason,
+                w.HBox([self.save, self.revert]),
+                self.total_label,
+                self.message,
+            ],
+            layout=w.Layout(flex="2 1 0%", min_width="22em"),
+        )
+        decision.add_class("perfeval-decision")
         self.widget = w.VBox(
             [
                 self.header,
                 self.reviewer,
                 self.notices,
-                w.HBox([self.prev, self.next, self.next_finding, self.position]),
-                self.indicator,
-                self.details,
-                w.HBox([self.score, self.change_label]),
-                self.reason,
-                w.HBox([self.save, self.revert]),
-                self.total_label,
-                self.message,
+                w.HBox([navigation, decision], layout=w.Layout(align_items="flex-start")),
                 w.HTML("<hr>"),
                 self.opinion,
                 w.HBox([self.save_opinion, self.complete]),
@@ -193,6 +228,7 @@ class ReviewPanel:
             self.indicator.value = self.index
             self.score.max = float(item.indicator.weight)
             self.score.value = float(self.pending.get(name, item.reviewed_score))
+            self.score_entry.value = fmt.score(self.pending.get(name, item.reviewed_score))
             self.reason.value = self._drafts.get(name, "")
         self.prev.disabled = self.index == 0
         self.next.disabled = self.index == len(items) - 1
@@ -309,15 +345,19 @@ class ReviewPanel:
 
     def _say(self, text: str, *, error: bool = False) -> None:
         colour = ERROR_COLOUR if error else OK_COLOUR
-        self.message.value = f'<span style="color:{colour}">{escape(text)}</span>'
+        self.message.value = (
+            f'<span style="color:{colour};overflow-wrap:anywhere">{escape(text)}</span>'
+        )
 
     def _reload(self) -> None:
-        """Read the saved review again (after a save: checks run, stale marks renewed)."""
+        """Read the saved review again (after a save: checks run, stale marks renewed) and
+        redraw the notebook's tables above with it."""
         review = self.review
         params_dir = self.store.folder.parent
         self.review = load_review(review.evaluation, params_dir, review.settings)
         self._show_review()
         self.go(self.index)
+        refresh(self.review)
 
     # --- the reviewer's moves ---------------------------------------------------
 
@@ -338,13 +378,44 @@ class ReviewPanel:
     def _on_score(self, change: dict[str, Any]) -> None:
         if self._quiet_depth:
             return
+        self._move(_slider_decimal(change["new"]))
+
+    def _move(self, value: Decimal) -> None:
+        """The reviewer moved the score on screen to ``value`` (not saved yet)."""
         item = self.item
-        value = _slider_decimal(change["new"])
         if value == item.reviewed_score:
             self.pending.pop(item.ref, None)
         else:
             self.pending[item.ref] = value
+        with self._quiet():
+            self.score.value = float(value)
+            self.score_entry.value = fmt.score(value)
         self._show_change()
+
+    def _on_entry(self, change: dict[str, Any]) -> None:
+        """A typed score: taken as typed when it is one, else refused with why — never
+        clamped to the weight, never rounded."""
+        if self._quiet_depth:
+            return
+        weight = self.item.indicator.weight
+        typed = str(change["new"]).strip()
+        value = parse_score(typed)
+        problem = None
+        if not isinstance(value, Decimal):
+            problem = f"“{typed}”不是分值；请输入 0 到 {fmt.score(weight)} 之间的数"
+        elif value > weight or value < 0:
+            problem = f"复核得分 {fmt.score(value)} 超出范围，应在 0 到权重 {fmt.score(weight)} 之间；未采用"
+        elif value != value.quantize(_CENT):
+            problem = f"复核得分 {typed} 超过两位小数；未采用"
+        if problem is not None or not isinstance(value, Decimal):
+            self._say(problem or typed, error=True)
+            with self._quiet():
+                self.score_entry.value = fmt.score(
+                    self.pending.get(self.item.ref, self.item.reviewed_score)
+                )
+            return
+        self.message.value = ""
+        self._move(value)
 
     def _on_reason(self, change: dict[str, Any]) -> None:
         if not self._quiet_depth:
@@ -367,6 +438,7 @@ class ReviewPanel:
             return
         self.pending.pop(name, None)
         self._drafts.pop(name, None)
+        remember_reviewer(self.reviewer.value)
         try:
             self._reload()
         except PerfevalError as error:
@@ -381,6 +453,7 @@ class ReviewPanel:
     def _on_save_opinion(self, _button: object = None) -> None:
         try:
             self.store.set_opinion(self.review.evaluation, self.opinion.value, self.reviewer.value)
+            remember_reviewer(self.reviewer.value)
             self._reload()
         except PerfevalError as error:
             self._say(f"复核意见未保存：{error}", error=True)
@@ -397,6 +470,7 @@ class ReviewPanel:
             if self.opinion.value.strip() != (self.review.opinion or ""):
                 self.store.set_opinion(evaluation, self.opinion.value, self.reviewer.value)
             self.store.set_status(evaluation, DONE, self.reviewer.value)
+            remember_reviewer(self.reviewer.value)
             self._reload()
         except PerfevalError as error:
             self._say(f"未能完成复核：{error}", error=True)
