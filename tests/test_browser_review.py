@@ -16,6 +16,7 @@ change, and running the notebook again keeps the reviewer's name.
 from __future__ import annotations
 
 import shutil
+import urllib.parse
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,3 +165,31 @@ def test_reviewer_moves_a_score_and_saves_it(tmp_path: Path) -> None:
     assert lab.process.returncode is not None
     assert not live_group_members(lab.process.pid), "the server's process group outlived it"
     assert not [pid for pid in started if pid_alive(pid)], "a kernel outlived the server"
+
+
+def test_the_index_opens_each_projects_notebook_in_jupyterlab(tmp_path: Path) -> None:
+    """A batch run inside a project: index.html and each review, opened through JupyterLab,
+    link to that project's executed notebook, which runs on the same form and store."""
+    import subprocess
+    import sys
+
+    (tmp_path / "perfeval.toml").write_text('params = "params"\n', encoding="utf-8")
+    (tmp_path / "forms").mkdir()
+    shutil.copyfile(REPO / "examples" / "000_81c9c1dad6fba498.txt", tmp_path / "forms" / "a.txt")
+    done = subprocess.run([sys.executable, "-m", "perfeval", "run", "forms"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [folder] = [p.name for p in (tmp_path / "outputs").iterdir() if p.is_dir()]
+
+    with jupyterlab_server(tmp_path) as lab, launch_browser() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 1400})
+        for start in ("outputs/index.html", f"outputs/{folder}/review.html"):
+            page.goto(f"{lab.url}/files/{start}?token={lab.token}")
+            link = page.locator("a", has_text="在 JupyterLab 中打开").first
+            link.click()
+            page.wait_for_url("**/lab/tree/outputs/**/review.ipynb*", timeout=60_000)
+            assert folder in urllib.parse.unquote(page.url)
+        open_notebook(page, lab, f"outputs/{folder}/review.ipynb")  # where the links led
+        run_all_cells(page, timeout=120)
+        store = str((tmp_path / "params" / "adjustments").resolve())
+        wait_for_text(page, f"调整保存在 {store}", timeout=30)  # the project's own store

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -60,6 +61,7 @@ __all__ = [
     "grade_counts",
     "grade_order",
     "href",
+    "lab_link",
     "shared_rules",
     "unit_of",
     "unit_summaries",
@@ -85,6 +87,14 @@ def unit_of(unit: str | None) -> str:
 def href(folder: str, name: str) -> str:
     """A link from the index to a file in a project folder, percent-encoded."""
     return f"{quote(folder)}/{quote(name)}"
+
+
+def lab_link(page: PurePosixPath, notebook: PurePosixPath) -> str:
+    """A link from ``page`` to JupyterLab showing ``notebook`` (both relative to the folder
+    JupyterLab serves, the project root): relative, so it works whatever the server's
+    address, when the page is opened through JupyterLab (``/files/<page>``)."""
+    up = "../" * len(page.parts)  # out of the page's folders, then out of /files/
+    return up + "lab/tree/" + quote(notebook.as_posix())
 
 
 # --- one project -------------------------------------------------------------------------
@@ -263,6 +273,7 @@ class PortfolioRow:
     review_href: str | None = None
     notebook_href: str | None = None
     workbook_href: str | None = None
+    lab_href: str | None = None  # its notebook in JupyterLab (index opened through JupyterLab)
     figures: ProjectFigures | None = None
     key: str | None = None  # the project's key: one project sent twice shares no rules with itself
 

@@ -36,11 +36,12 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from .. import root
 from ..atomic import LockBusy, exclusive_lock, remove_partials, write_atomic
 from ..check.base import CheckSettings
 from ..exceptions import FormError, NoFormError, PerfevalError, RunError
@@ -48,7 +49,7 @@ from ..model import Evaluation, shown_path
 from ..names import inside, safe_name
 from ..read.forms import ReadResult, each_form, read_form
 from ..review.build import SETTINGS_FILE, load_review, load_settings
-from ..review.portfolio import PortfolioRow, ProjectFigures, href
+from ..review.portfolio import PortfolioRow, ProjectFigures, href, lab_link
 from ..review.store import AdjustmentStore
 from ..show.index import index_html
 from ..show.summary import SUMMARY_NAME, write_summary_workbook
@@ -77,6 +78,7 @@ __all__ = [
     "plan",
     "portfolio_row",
     "run_batch",
+    "served_as",
     "worker_count",
 ]
 
@@ -241,9 +243,9 @@ def _utf8_path(path: Path, out_dir: Path) -> Path:
 def batch_name(source: Path, roots: Iterable[Path]) -> str:
     """The form as a batch names it: its path below the folder the run was given (the first
     that holds it), else its file name — never where the reviewer's files live."""
-    for root in roots:
-        if root != source and source.is_relative_to(root):
-            return shown_path(source.relative_to(root).as_posix())
+    for folder in roots:
+        if folder != source and source.is_relative_to(folder):
+            return shown_path(source.relative_to(folder).as_posix())
     return shown_path(source.name)
 
 
@@ -434,9 +436,22 @@ def _kernel_name(notebook: Path) -> str:
     return str(spec.get("name") or "python3")
 
 
-def portfolio_row(project: ProjectRun) -> PortfolioRow:
-    """The project as the portfolio (``index.html``, ``summary.xlsx``) shows it."""
+def served_as(out_dir: Path) -> PurePosixPath | None:
+    """The output folder as JupyterLab started at the project root serves it (``outputs``),
+    None when it is not inside a project."""
+    project = root.find_root(out_dir)
+    if project is None:
+        return None
+    return PurePosixPath(out_dir.resolve().relative_to(project.resolve()).as_posix())
+
+
+def portfolio_row(project: ProjectRun, served: PurePosixPath | None = None) -> PortfolioRow:
+    """The project as the portfolio (``index.html``, ``summary.xlsx``) shows it; ``served``:
+    the output folder below JupyterLab's root (``served_as``), for the link to its notebook."""
     outputs = project.outputs
+    lab = None
+    if served is not None and "notebook" in outputs:
+        lab = lab_link(served / INDEX_NAME, served / project.folder / NOTEBOOK_NAME)
     return PortfolioRow(
         folder=project.folder,
         project=project.project,
@@ -448,6 +463,7 @@ def portfolio_row(project: ProjectRun) -> PortfolioRow:
         review_href=href(project.folder, HTML_NAME) if "html" in outputs else None,
         notebook_href=href(project.folder, NOTEBOOK_NAME) if "notebook" in outputs else None,
         workbook_href=href(project.folder, WORKBOOK_NAME) if "workbook" in outputs else None,
+        lab_href=lab,
         figures=ProjectFigures.from_json(project.summary),
         key=project.key,
     )
@@ -500,6 +516,7 @@ def run_batch(
                 yield from one.evaluations
 
         projects = plan(evaluations(), out_dir, params_dir, notebook, map(Path, paths))
+        served = served_as(out_dir)
         # Temp files a killed run left mid-write (a folder that is skipped keeps them else).
         for folder in (out_dir, *(out_dir / project.folder for project in projects)):
             remove_partials(folder)
@@ -548,6 +565,11 @@ def run_batch(
                 notebook=str(notebook),
                 parameters=dict(project.fingerprint["parameters"]),
                 title=f"{project.name} - 绩效自评复核",
+                lab_href=None
+                if served is None
+                else lab_link(
+                    served / project.folder / HTML_NAME, served / project.folder / NOTEBOOK_NAME
+                ),
             )
             for project in todo
         ]
@@ -573,7 +595,7 @@ def run_batch(
         finally:
             progress.finish()
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
-        rows = [portfolio_row(project) for project in projects]
+        rows = [portfolio_row(project, served) for project in projects]
         page = index_html(
             rows,
             unreadable=[str(error) for error in read.errors],

@@ -122,6 +122,7 @@ class Job:
     notebook: str
     parameters: dict[str, Any]
     title: str
+    lab_href: str | None = None  # the review page's link to the notebook in JupyterLab
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,7 @@ class NotebookRunner:
             nb, error = self._execute(job, workbook)
             nb.metadata.setdefault("papermill", {})["output_path"] = str(notebook)
             _name_added_cells(nb)
-            html = self.exporter.export(nb, title=job.title, failure=error)
+            html = self.exporter.export(nb, title=job.title, failure=error, lab_href=job.lab_href)
             write_atomic(notebook, nbformat.writes(nb))
             write_atomic(page, html)
             outputs = {

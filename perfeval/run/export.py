@@ -76,7 +76,9 @@ img, svg { max-width: 100%; height: auto; }
 }
 .perfeval-failure h1 { margin: 0 0 4px; font-size: 1.3em; color: #82071e; }
 a.anchor-link { display: none; }
+.perfeval-lab { font-size: 0.9em; margin: 0 0 8px; }
 @media print {
+  .perfeval-lab { display: none; }
   html { font-size: 10.5pt; }
   body { max-width: none; padding: 0; }
   * { overflow: visible !important; }
@@ -104,6 +106,9 @@ _TEMPLATE = """\
 </head>
 <body>
 <main class="perfeval-review">
+{%- if resources.perfeval.lab_href %}
+<p class="perfeval-lab"><a href="{{ resources.perfeval.lab_href | e }}">在 JupyterLab 中打开本项目的复核笔记本</a>（本页经 JupyterLab 打开时可用）</p>
+{%- endif %}
 {%- if resources.perfeval.failure %}
 <section class="perfeval-failure" role="alert">
 <h1>复核未完成：笔记本执行出错</h1>
@@ -156,10 +161,15 @@ class ReviewExporter:
         self._exporter.register_preprocessor(tags, enabled=True)
         self._exporter.register_preprocessor(_DropWidgets(enabled=True), enabled=True)
 
-    def export(self, nb: Any, *, title: str, failure: str | None = None) -> str:
-        """The page for an executed notebook; ``failure`` puts a banner saying it is incomplete."""
+    def export(
+        self, nb: Any, *, title: str, failure: str | None = None, lab_href: str | None = None
+    ) -> str:
+        """The page for an executed notebook; ``failure`` puts a banner saying it is incomplete,
+        ``lab_href`` a link that opens the notebook in JupyterLab (``lab_link``)."""
         # The review's own tables bring their stylesheet as an output of the notebook.
-        resources = {"perfeval": {"title": title, "css": PAGE_CSS, "failure": failure}}
+        resources = {
+            "perfeval": {"title": title, "css": PAGE_CSS, "failure": failure, "lab_href": lab_href}
+        }
         body, _ = self._exporter.from_notebook_node(nb, resources=resources)  # works on a copy
         found = external_references(body)
         if found:
