@@ -67,8 +67,28 @@ def normalised(path: Path, out: Path) -> list[dict[str, Any]]:
     return cells
 
 
+def same_outputs(one: Path, other: Path) -> list[str]:
+    """Assert two runs' outputs are the same: the project folders, each executed notebook
+    cell by cell (``normalised``), the HTML reviews, workbooks, index and summary byte for
+    byte. Returns the project folders."""
+    folders = sorted(p.name for p in one.iterdir() if p.is_dir())
+    assert sorted(p.name for p in other.iterdir() if p.is_dir()) == folders
+    for folder in folders:
+        here, there = one / folder, other / folder
+        assert normalised(here / "review.ipynb", one) == normalised(there / "review.ipynb", other)
+        for name in ("review.html", "review.xlsx"):
+            assert (here / name).exists() == (there / name).exists(), (folder, name)
+            if (here / name).exists():
+                assert (here / name).read_bytes() == (there / name).read_bytes(), (folder, name)
+    for name in ("summary.xlsx", "index.html"):
+        assert (one / name).read_bytes() == (other / name).read_bytes(), name
+    return folders
+
+
 def test_kept_and_fresh_kernels_write_the_same_reviews(tmp_path: Path) -> None:
-    forms, params = tmp_path / "forms", tmp_path / "params"
+    # The store beside, not above, the two output folders: neither run is inside a project, so
+    # neither page links to JupyterLab (whose path would name its own folder).
+    forms, params = tmp_path / "forms", tmp_path / "store" / "params"
     shutil.copytree(ROOT / "examples", forms)
     fg.write_tsv(rows_named("坏项目"), forms / "bad.txt")
     # The real notebook, with one cell more that fails for the bad project.
@@ -88,23 +108,7 @@ def test_kept_and_fresh_kernels_write_the_same_reviews(tmp_path: Path) -> None:
     assert warm.returncode == fresh.returncode == 1, warm.stderr + fresh.stderr
     assert "完成 5 个，未变跳过 0 个，失败 1 个" in warm.stdout
     assert "复核脚本出错：坏项目" in warm.stdout
-    folders = sorted(p.name for p in (tmp_path / "fresh").iterdir() if p.is_dir())
-    assert sorted(p.name for p in (tmp_path / "warm").iterdir() if p.is_dir()) == folders
-    assert len(folders) == 6
-    for folder in folders:
-        warm_dir, fresh_dir = tmp_path / "warm" / folder, tmp_path / "fresh" / folder
-        assert normalised(warm_dir / "review.ipynb", tmp_path / "warm") == normalised(
-            fresh_dir / "review.ipynb", tmp_path / "fresh"
-        )
-        for name in ("review.html", "review.xlsx"):
-            assert (warm_dir / name).exists() == (fresh_dir / name).exists(), (folder, name)
-            if (fresh_dir / name).exists():
-                assert (warm_dir / name).read_bytes() == (fresh_dir / name).read_bytes(), (
-                    folder,
-                    name,
-                )
-    for name in ("summary.xlsx", "index.html"):
-        assert (tmp_path / "warm" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+    assert len(same_outputs(tmp_path / "warm", tmp_path / "fresh")) == 6
 
 
 PROBE = (
