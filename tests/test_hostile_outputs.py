@@ -83,7 +83,7 @@ BOOK = "b_workbook.xlsx"
 _PAGE_TAGS = """
     html head meta title style body main section header footer nav div h1 h2 h3 h4 p a
     table caption colgroup col thead tbody tfoot tr th td span strong em small code sup sub
-    ol ul li dl dt dd br hr pre button label select option details summary figure figcaption input template
+    ol ul li dl dt dd br hr pre button label select option details summary figure figcaption input template mark
     svg g rect line polyline polygon path circle text tspan desc
 """
 PAGE_TAGS = frozenset(_PAGE_TAGS.split())
@@ -292,7 +292,7 @@ def test_notebook_outputs_have_no_live_markup(hostile: Path) -> None:
                 if html is not None:
                     assert live_markup(html) == [], (cell.source, live_markup(html))
                     shown += payload("项目名称") in Markup(html).text
-        assert shown == 1  # the project card
+        assert shown == 2  # the conclusion and the project card
         # The batch leaves the reviewer's panel for JupyterLab: no widget ran.
         assert "widgets" not in nb.metadata
         panel = [c for c in nb.cells if "interactive" in c.metadata.get("tags", [])]
@@ -355,8 +355,11 @@ def test_no_form_script_runs_in_a_browser(hostile: Path) -> None:
                     "foreign": 0,
                     "scripts": 0,
                 }
-                heading = page.locator(".pe-review h2").first
-                assert heading.is_visible() and heading.inner_text() == payload("项目名称")
+                heading = page.locator(".pe-review h2").first  # the conclusion's, first
+                assert heading.is_visible()
+                assert heading.inner_text() == f"复核结论：{payload('项目名称')}"
+                narrative = page.locator(".pe-narrative")  # the unit's own account, as text
+                assert narrative.is_visible() and payload("主要问题", 5) in narrative.inner_text()
                 assert page.locator("table.pe-scores").is_visible()
         with open_offline(browser, out / "index.html") as (page, requested):
             page.locator("#projects th button", has_text="项目名称").click()  # sorts: re-renders

@@ -76,10 +76,13 @@ def review_of(evaluation: Evaluation, params: Path) -> Review:
 def test_public_names() -> None:
     assert sorted(perfeval.show.html.__all__) == [
         "adjustment_note",
+        "conclusion_section",
         "finding_html",
         "findings_section",
+        "history_section",
         "html",
         "live",
+        "narrative_section",
         "project_card",
         "refresh",
         "score_table",
@@ -272,3 +275,56 @@ def test_stylesheet_is_inline_printable_and_offline() -> None:
 def test_html_is_an_ipython_display_object() -> None:
     shown = render.html(render.stylesheet(), "<p>甲</p>")
     assert shown._repr_html_() == render.stylesheet() + "<p>甲</p>"
+
+
+# --- the review as a document: conclusion, the unit's account, history and sign-off ----------
+
+
+def test_the_conclusion_says_what_moved_the_score_and_why(tmp_path: Path) -> None:
+    evaluation = seed()
+    AdjustmentStore(tmp_path).adjust(evaluation, "政策知晓率", "7", "问卷核对无误", "王审")
+    AdjustmentStore(tmp_path).adjust(evaluation, "受益人群满意度", "5", "与自评相同", "李审")
+    page = render.conclusion_section(review_of(evaluation, tmp_path))
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "复核结论：(党建办) 组团式服务联系群众专项" in text
+    assert "自评（填报）96 分（优秀）" in text and "各项相加89 分（良好）" in text
+    assert "复核96 分（优秀）" in text and "复核状态复核中" in text
+    assert "复核人王审、李审" in text and "错误 " in text
+    assert "政策知晓率：— → 7 分。问卷核对无误" in text
+    assert "受益人群满意度" not in text  # saved at the self-score: it moved nothing
+
+
+def test_the_units_own_account_is_shown_with_the_quoted_passages_marked(tmp_path: Path) -> None:
+    evaluation = seed()
+    review = review_of(evaluation, tmp_path)
+    page = render.narrative_section(review)
+    text = re.sub(r"<[^>]+>", "", page)
+    for label in ("项目年度总目标", "主要绩效", "主要问题", "改进措施"):
+        assert label in text
+    quoted = [f for f in review.findings if f.check == "text.repeated"]
+    assert quoted and page.count("<mark") >= len(quoted)
+    phrase = str(quoted[0].evidence["phrase"])
+    assert f">{phrase}</mark>" in page
+
+
+def test_hostile_narrative_stays_text(tmp_path: Path) -> None:
+    evaluation = seed()
+    evaluation.project.problems = '<script>alert("主要问题")</script>资金使用<b>不规范</b>'
+    page = render.narrative_section(review_of(evaluation, tmp_path))
+    assert "<script>" not in page and "&lt;script&gt;alert(" in page
+    assert "&lt;b&gt;不规范&lt;/b&gt;" in page
+
+
+def test_history_lists_every_change_and_leaves_lines_to_sign(tmp_path: Path) -> None:
+    evaluation = seed()
+    store = AdjustmentStore(tmp_path)
+    store.adjust(evaluation, "政策知晓率", "7", "问卷核对无误", "王审")
+    store.adjust(evaluation, "政策知晓率", "6", "抽查两份问卷无效", "李审")
+    store.set_opinion(evaluation, "整体可信", "李审")
+    page = render.history_section(review_of(evaluation, tmp_path))
+    rows = [re.sub(r"<[^>]+>", "|", row) for row in re.findall(r"<tr>.*?</tr>", page)]
+    changes = [row for row in rows if "王审" in row or "李审" in row]
+    assert len(changes) == 3
+    assert "— → 7 分" in changes[0] and "7 → 6 分" in changes[1] and "整体可信" in changes[2]
+    for line in ("复核人（签字）", "复核日期", "审核人（签字）"):
+        assert line in page

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import fmt
 from ..check.catalogue import catalogue
+from ..check.narrative import NARRATIVE_FIELDS, NATIONAL_FIELD_LABELS
 from ..exceptions import PerfevalError
 from ..findings import SEVERITIES, SEVERITY_LABELS, Finding
 from ..model import BudgetBlock
@@ -35,10 +36,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "adjustment_note",
+    "conclusion_section",
     "finding_html",
     "findings_section",
+    "history_section",
     "html",
     "live",
+    "narrative_section",
     "project_card",
     "refresh",
     "score_table",
@@ -80,6 +84,9 @@ _STYLE = """
 .pe-review.pe-review li.pe-finding { margin: 0.2em 0 0.6em; break-inside: avoid; page-break-inside: avoid; }
 .pe-review.pe-review ul.pe-evidence { margin: 0.1em 0; padding-left: 1.2em; color: #444; font-size: 9pt; }
 .pe-review.pe-review .pe-suggestion { color: #1d5e20; }
+.pe-review.pe-review mark.pe-quoted { background: #fff0a8; padding: 0 1px; }
+.pe-review.pe-review .pe-narrative p { white-space: pre-wrap; margin: 0.2em 0 0.6em; }
+.pe-review.pe-review table.pe-signoff td { height: 2.4em; width: 30%; }
 @page { size: A4; margin: 15mm 12mm; }
 @media print {
   .pe-review.pe-review { font-size: 9.5pt; max-width: none; }
@@ -239,6 +246,108 @@ def score_table(review: Review, totals: Totals | None = None) -> str:
     record = review.record
     orphaned = [(name, record.adjustments[name]) for name in record.orphaned]
     return str(_macros().score_table(rows, budget, total, orphaned))
+
+
+def conclusion_section(review: Review) -> str:
+    """复核结论, what a lead reads before signing: the project, the three totals and grades,
+    the status, who reviewed and when, the findings by severity, and each adjustment that
+    moved a score, with its reason."""
+    totals, record = review.totals(), review.record
+    moves = []
+    for item in review.indicators:
+        adjustment = item.adjustment
+        if adjustment is not None and adjustment.score != item.indicator.self_score:
+            before = fmt.score(item.indicator.self_score)
+            moves.append((item.ref, before, fmt.score(adjustment.score), adjustment.reason,
+                          f"{adjustment.reviewer}，{adjustment.at:%Y-%m-%d}"))  # fmt: skip
+    people = dict.fromkeys(change.reviewer for change in review.history)
+    last = review.history[-1].at if review.history else None
+    if record.completed_by and record.completed_at:
+        status = f"{record.status}（{record.completed_by}，{record.completed_at:%Y-%m-%d %H:%M}）"
+    else:
+        status = record.status
+    counts = [(SEVERITY_LABELS[s], n) for s, n in review.counts().items() if n]
+
+    def graded(total: Decimal | None, grade: str | None) -> str:
+        return f"{fmt.score(total)} 分（{grade or '无等级'}）"
+
+    conclusion = {
+        "title": review.evaluation.project.name or "（未填项目名称）",
+        "unit": review.evaluation.project.unit,
+        "status": status,
+        "declared": graded(totals.declared, totals.declared_grade),
+        "computed": graded(totals.computed, totals.computed_grade),
+        "reviewed": graded(totals.reviewed, totals.reviewed_grade),
+        "deviation": fmt.rate(totals.deviation),
+        "reviewers": "、".join(people),
+        "when": f"{last:%Y-%m-%d %H:%M}" if last else None,
+        "counts": counts,
+        "moves": moves,
+        "opinion": record.opinion,
+    }
+    return str(_macros().conclusion_section(conclusion))
+
+
+def narrative_section(review: Review) -> str:
+    """The unit's own account, as written (its goal, results, problems and measures; the
+    national form's 预期目标 and 实际完成情况, and 评价结论 where a variant has it), with the
+    passages that findings quote marked."""
+    project, national = review.evaluation.project, review.evaluation.format == "national"
+    quoted: list[tuple[str, str]] = []  # (passage, the finding that quotes it)
+    for finding in review.findings:
+        passage = finding.evidence.get("quote") or finding.evidence.get("phrase")
+        if finding.check in _QUOTING and isinstance(passage, str) and passage.strip():
+            quoted.append((passage, finding.message))
+    labels = {**NARRATIVE_FIELDS, **(NATIONAL_FIELD_LABELS if national else {})}
+    if project.conclusion:
+        labels = {**labels, "conclusion": "评价结论"}
+    fields = [(label, _marked(getattr(project, attr), quoted)) for attr, label in labels.items()]
+    return str(_macros().narrative_section(fields))
+
+
+#: The checks whose findings quote the narrative (their passages are marked in it).
+_QUOTING = ("fullmarks.contradicted", "text.repeated", "text.prompt")
+
+
+def _marked(text: str | None, quoted: list[tuple[str, str]]) -> list[tuple[str, str | None]]:
+    """``text`` cut into pieces, each quoted passage its own piece with the finding's message."""
+    if not text:
+        return []
+    pieces: list[tuple[str, str | None]] = [(text, None)]
+    for passage, note in quoted:
+        cut: list[tuple[str, str | None]] = []
+        for piece, marked in pieces:
+            if marked is not None or passage not in piece:
+                cut.append((piece, marked))
+                continue
+            before, _, after = piece.partition(passage)
+            cut += [(before, None), (passage, note), (after, None)]
+        pieces = [(piece, marked) for piece, marked in cut if piece]
+    return pieces
+
+
+def history_section(review: Review) -> str:
+    """Every change of the review, oldest first (when, who, what, from → to, why, stale
+    marks), and the sign-off lines a printed review is signed on."""
+    record = review.record
+    changes = []
+    for change in review.history:
+        when = f"{change.at:%Y-%m-%d %H:%M}"
+        if change.kind == "score":
+            name = change.indicator or ""
+            current = record.adjustments.get(name)
+            stale = (
+                current.stale_reason
+                if current is not None and current.stale and current.at == change.at
+                else None
+            )
+            move = f"{fmt.score(change.old)} → {fmt.score(change.new)} 分"
+            changes.append((when, change.reviewer, name, move, change.reason, stale))
+        elif change.kind == "opinion":
+            changes.append((when, change.reviewer, "复核意见", "修改", change.text, None))
+        else:
+            changes.append((when, change.reviewer, "复核状态", change.status or "", None, None))
+    return str(_macros().history_section(changes))
 
 
 def findings_section(findings: Iterable[Finding] | Review) -> str:
