@@ -181,6 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         warm_kernels=not args.fresh_kernels,
         recycle_after=args.recycle_after,
         cluster=args.cluster,
+        pdf=args.pdf,
     )
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
@@ -403,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="在 Dask 集群上运行：调度器地址（tcp://主机:8786），或 local[:N] 在本机启动 N 个"
         "工作进程（需安装 perfeval[dask]）",
+    )
+    run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="同时把每份复核报告打印为 A4 的 review.pdf（用本机 Chromium；需安装 perfeval[pdf]）",
     )
     run.add_argument(
         "--notebook",

@@ -123,6 +123,7 @@ class RunOptions:
     warm_kernels: bool = True  # each worker keeps its kernel between projects (False: one each)
     recycle_after: int = 50  # projects a kept kernel runs before it is replaced
     cluster: str | None = None  # a Dask scheduler's address, or local[:N]; None: this machine
+    pdf: bool = False  # also print each review to review.pdf (A4, Chromium)
 
 
 # --- one project ---------------------------------------------------------------------
@@ -469,6 +470,30 @@ def portfolio_row(project: ProjectRun, served: PurePosixPath | None = None) -> P
     )
 
 
+def _print_reviews(projects: list[ProjectRun], out_dir: Path, manifest: Manifest) -> list[str]:
+    """``review.pdf`` for every review page that has none, or an older one; what could not
+    be printed, by project (a review stands without its PDF)."""
+    from .pdf import PDF_NAME, pdf_printer
+
+    problems = []
+    with pdf_printer() as printer:
+        for project in projects:
+            if "html" not in project.outputs:
+                continue
+            page = out_dir / project.outputs["html"]
+            pdf = page.with_name(PDF_NAME)
+            try:
+                if not pdf.is_file() or pdf.stat().st_mtime < page.stat().st_mtime:
+                    printer.print(page, project.name)
+            except Exception as error:  # Chromium's, or the disk's: this project's PDF only
+                problems.append(f"{project.folder}/{PDF_NAME}（{type(error).__name__}: {error}）")
+                continue
+            if "pdf" not in project.outputs:
+                project.outputs["pdf"] = f"{project.folder}/{PDF_NAME}"
+                manifest.record(project.folder, project.entry())
+    return problems
+
+
 def _write_portfolio_file(path: Path, write: Callable[[], object]) -> str | None:
     """Write ``index.html`` or ``summary.xlsx``; None when written, else why not (the run's
     reviews stand: its report says which files are missing)."""
@@ -594,6 +619,7 @@ def run_batch(
                 run_jobs(jobs, config, worker_count(options.jobs, len(jobs)), on_result)
         finally:
             progress.finish()
+        unprinted = _print_reviews(projects, out_dir, manifest) if options.pdf else []
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
         rows = [portfolio_row(project, served) for project in projects]
         page = index_html(
@@ -615,5 +641,5 @@ def run_batch(
         index if problems[index] is None else None,
         manifest.path,
         summary if problems[summary] is None else None,
-        [problem for problem in problems.values() if problem is not None],
+        [*unprinted, *(problem for problem in problems.values() if problem is not None)],
     )

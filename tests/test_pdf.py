@@ -1,0 +1,50 @@
+"""``perfeval run --pdf``: each review printed to an A4 ``review.pdf`` by Debian's Chromium.
+
+The seed's PDF is read back with ``pdftotext``/``pdfinfo``: the conclusion, the totals and
+the unit's own account are in it, each page has its footer (the project, 第 N / M 页), and
+its page count is pinned. A second run prints nothing again.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import formgen as fg
+import pytest
+
+from perfeval.run.batch import RunOptions, run_batch
+from perfeval.run.manifest import MANIFEST_NAME, Manifest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def test_each_review_is_printed_to_a4(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    options = RunOptions(out_dir=out, params_dir=tmp_path / "params", jobs=1, pdf=True)
+    report = run_batch([fg.SEED_TSV], options)
+    assert not report.failed and report.unwritten == []
+    [project] = report.projects
+    pdf = out / project.folder / "review.pdf"
+    assert project.outputs["pdf"] == f"{project.folder}/review.pdf"
+    assert Manifest.load(out / MANIFEST_NAME).projects[project.folder]["outputs"]["pdf"]
+
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    flat = re.sub(r"\s+", "", text)
+    assert "复核结论：(党建办)组团式服务联系群众专项" in flat
+    assert "自评（填报）96分（优秀）" in flat and "各项相加89分（良好）" in flat
+    assert "主要问题" in flat and "改进措施" in flat  # the unit's own account
+    assert "复核人（签字）" in flat
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
+    pages = int(re.search(r"Pages:\s+(\d+)", info.stdout)[1])  # type: ignore[index]
+    assert re.search(r"Page size:.*\(A4\)", info.stdout), info.stdout
+    assert f"第1/{pages}页" in flat and f"第{pages}/{pages}页" in flat
+    assert pages == 7, f"the seed's review printed on {pages} pages"
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
+    assert "yes" in fonts.stdout  # the CJK font embedded
+
+    printed = pdf.stat().st_mtime_ns
+    again = run_batch([fg.SEED_TSV], options)
+    assert again.count("skipped") == 1 and pdf.stat().st_mtime_ns == printed
