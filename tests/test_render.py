@@ -328,3 +328,26 @@ def test_history_lists_every_change_and_leaves_lines_to_sign(tmp_path: Path) -> 
     assert "— → 7 分" in changes[0] and "7 → 6 分" in changes[1] and "整体可信" in changes[2]
     for line in ("复核人（签字）", "复核日期", "审核人（签字）"):
         assert line in page
+
+
+def test_the_score_table_shows_each_rule_and_remark_and_the_national_values(
+    tmp_path: Path,
+) -> None:
+    table = render.score_table(review_of(seed(), tmp_path))
+    rule = next(i.rule for i in seed().indicators if i.name == "预算执行率")
+    assert rule and f"评分规则：{rule.splitlines()[0]}" in re.sub(r"<br>", "\n", table)
+    assert 'class="pe-muted pe-clamp"' in table  # two lines, the whole text on hover
+    assert "<th>指标值</th>" not in table  # the district form has none
+
+    from perfeval.read.forms import read_form
+
+    [national], _ = read_form(
+        Path(__file__).parents[1] / "examples" / "national" / "2023_农村生活污水处理设施运维.txt"
+    )
+    table = render.score_table(review_of(national, tmp_path / "national"))
+    assert "<th>指标值</th><th>实际完成值</th>" in table
+    first = national.indicators[0]
+    assert first.target is not None and first.actual is not None
+    cells = re.findall(r"<td>([^<]*)</td>", table)
+    assert first.target.text in cells and first.actual.text in cells  # columns of their own
+    assert "指标值 " not in re.sub(r"<[^>]+>", "", table)  # not squeezed into the name cell

@@ -85,6 +85,8 @@ _STYLE = """
 .pe-review.pe-review ul.pe-evidence { margin: 0.1em 0; padding-left: 1.2em; color: #444; font-size: 9pt; }
 .pe-review.pe-review .pe-suggestion { color: #1d5e20; }
 .pe-review.pe-review mark.pe-quoted { background: #fff0a8; padding: 0 1px; }
+.pe-review.pe-review .pe-clamp { display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; }
 .pe-review.pe-review .pe-narrative p { white-space: pre-wrap; margin: 0.2em 0 0.6em; }
 .pe-review.pe-review table.pe-signoff td { height: 2.4em; width: 30%; }
 @page { size: A4; margin: 15mm 12mm; }
@@ -205,7 +207,10 @@ def _category_runs(items: list[IndicatorReview]) -> list[int]:
 
 
 def score_table(review: Review, totals: Totals | None = None) -> str:
-    """Every indicator: weight, self-score, reviewed score, 偏离度, findings and reasons."""
+    """Every indicator: its 评分规则 and 备注 (two lines, the whole text on hover; review.xlsx
+    and 原表 keep it whole), the
+    national form's 指标值 and 实际完成值 in columns of their own, weight, self-score,
+    reviewed score, 偏离度, findings and reasons."""
     totals = totals or review.totals()
     items = review.indicators
     rows = [
@@ -245,7 +250,8 @@ def score_table(review: Review, totals: Totals | None = None) -> str:
     }
     record = review.record
     orphaned = [(name, record.adjustments[name]) for name in record.orphaned]
-    return str(_macros().score_table(rows, budget, total, orphaned))
+    national = review.evaluation.format == "national"
+    return str(_macros().score_table(rows, budget, total, orphaned, national))
 
 
 def conclusion_section(review: Review) -> str:
