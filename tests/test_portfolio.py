@@ -567,3 +567,42 @@ def test_a_mixed_folder_of_both_formats_gives_one_portfolio(tmp_path: Path) -> N
     checks = openpyxl.load_workbook(out / "summary.xlsx")["检查项"]
     fired = {row[1] for row in checks.iter_rows(2, values_only=True)}
     assert {"category.subtotal", "budget.score"} <= fired  # one from each format
+
+
+def test_each_grade_scale_has_its_own_chart(rows: list[PortfolioRow]) -> None:
+    national = [
+        dataclasses.replace(
+            row,
+            folder=f"N{i}",
+            key=f"N{i}",
+            figures=dataclasses.replace(row.figures, declared_grade="优", reviewed_grade="良"),
+        )
+        for i, row in enumerate(rows)
+        if row.figures is not None
+    ]
+    page = index_html([*rows, *national])
+    assert page.count('class="chart grades"') == 2  # 优秀 and 优 never side by side
+    assert "等级分布（区级自评表：优秀 / 良好 / 合格 / 不合格）" in page
+    assert "等级分布（财政部自评表：优 / 良 / 中 / 差）" in page
+    one = index_html(rows)
+    assert one.count('class="chart grades"') == 1 and "等级分布：自评与复核" in one
+
+
+@pytest.mark.browser
+def test_the_review_status_filter_reaches_rows_and_chart(
+    rows: list[PortfolioRow], tmp_path: Path
+) -> None:
+    path = tmp_path / "index.html"
+    path.write_text(index_html(rows), encoding="utf-8")
+    statuses = [row.figures.status for row in rows if row.figures is not None]
+    assert "复核中" in statuses and "未开始" in statuses
+    with launch_browser() as browser, open_offline(browser, path) as (page, asked):
+        assert asked == []
+        page.select_option("select[data-filter=status]", "复核中")
+        shown = page.locator("#projects tbody tr")
+        assert shown.count() == statuses.count("复核中")
+        assert "甲项目" in shown.first.inner_text()  # the one with saved adjustments
+        points = page.locator("svg.totals circle.point")
+        visible = [points.nth(i).is_visible() for i in range(points.count())]
+        assert visible.count(True) == statuses.count("复核中")
+        assert page.locator("#shown").inner_text().endswith("（复核状态：复核中）")

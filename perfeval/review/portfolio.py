@@ -49,6 +49,7 @@ from .build import Review
 __all__ = [
     "FIGURES_VERSION",
     "FULL_MARKS",
+    "GRADE_SCALES",
     "NO_GRADE",
     "NO_UNIT",
     "RUN_STATES",
@@ -57,6 +58,7 @@ __all__ = [
     "ProjectFigures",
     "SharedRule",
     "UnitSummary",
+    "by_grade_scale",
     "check_counts",
     "grade_counts",
     "grade_order",
@@ -301,6 +303,25 @@ def grade_order(grades: Iterable[str]) -> list[str]:
     known = [grade for grade in _GRADE_ORDER if grade in unique]
     other = sorted(unique - set(_GRADE_ORDER) - {NO_GRADE})
     return known + other + ([NO_GRADE] if NO_GRADE in unique else [])
+
+
+#: The two grade scales, as the portfolio names them: a form grades on one or the other, and
+#: 优秀 (district) is not a different grade from 优 (national) but another scale's.
+GRADE_SCALES = (
+    ("区级自评表：优秀 / 良好 / 合格 / 不合格", frozenset(b.grade for b in DISTRICT_BANDS)),
+    ("财政部自评表：优 / 良 / 中 / 差", frozenset(b.grade for b in NATIONAL_BANDS)),
+)
+
+
+def by_grade_scale(rows: Iterable[PortfolioRow]) -> list[tuple[str, list[PortfolioRow]]]:
+    """The rows with figures, by the grade scale their form uses (scales without rows left out)."""
+    national = GRADE_SCALES[1][1]
+    groups: list[list[PortfolioRow]] = [[], []]
+    for row in rows:
+        f = row.figures
+        if f is not None:
+            groups[1 if {f.self_grade, f.reviewed_grade_label} & national else 0].append(row)
+    return [(GRADE_SCALES[i][0], group) for i, group in enumerate(groups) if group]
 
 
 def grade_counts(rows: Iterable[PortfolioRow]) -> tuple[dict[str, int], dict[str, int]]:

@@ -30,12 +30,14 @@ from ..findings import SEVERITY_LABELS
 from ..review.portfolio import (
     RUN_STATES,
     PortfolioRow,
+    by_grade_scale,
     check_counts,
     grade_counts,
     grade_order,
     shared_rules,
     unit_summaries,
 )
+from ..review.store import STATUSES
 from .charts import FONT_STACK, Point, Series, grouped_bars, scatter
 from .templating import environment
 
@@ -253,20 +255,26 @@ _HELPERS = {
 
 def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
     """The two SVG charts (drawn and escaped by ``charts``); None with nothing to chart."""
-    declared, reviewed = grade_counts(rows)
-    if not declared:
+    scales = by_grade_scale(rows)
+    if not scales:
         return None
-    grades = grade_order([*declared, *reviewed])
-    bars = grouped_bars(
-        "等级分布：自评与复核",
-        grades,
-        [
-            Series("自评（填报等级）", [declared.get(g, 0) for g in grades], _SELF_COLOUR),
-            Series("复核", [reviewed.get(g, 0) for g in grades], _REVIEWED_COLOUR),
-        ],
-        y_label="项目数",
-        css_class="chart grades",
-    )
+    charts = []
+    for title, group in scales:  # one chart a scale: 优秀 and 优 are not two grades of one
+        declared, reviewed = grade_counts(group)
+        grades = grade_order([*declared, *reviewed])
+        charts.append(
+            grouped_bars(
+                f"等级分布（{title}）" if len(scales) > 1 else "等级分布：自评与复核",
+                grades,
+                [
+                    Series("自评（填报等级）", [declared.get(g, 0) for g in grades], _SELF_COLOUR),
+                    Series("复核", [reviewed.get(g, 0) for g in grades], _REVIEWED_COLOUR),
+                ],
+                y_label="项目数",
+                css_class="chart grades",
+            )
+        )
+    bars = "".join(charts)
     if len(rows) > SCATTER_LIMIT:
         return {"bars": Markup(bars), "scatter": None}
     points = [
@@ -279,6 +287,7 @@ def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
                 "unit": row.unit_name,
                 "self-grade": f.self_grade,
                 "reviewed-grade": f.reviewed_grade_label,
+                "status": f.status,
             },
         )
         for row in rows
@@ -297,12 +306,18 @@ def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
 
 
 def _filters(rows: list[PortfolioRow]) -> dict[str, list[str]]:
-    """The choices of the three filters: units in run order, grades best first."""
+    """The choices of the filters: units in run order, grades best first, review states in
+    the order a review goes through them."""
     declared, reviewed = grade_counts(rows)
     return {
         "units": list(dict.fromkeys(row.unit_name for row in rows)),
         "self_grades": grade_order(declared),
         "reviewed_grades": grade_order(reviewed),
+        "statuses": [
+            status
+            for status in STATUSES
+            if any(row.figures is not None and row.figures.status == status for row in rows)
+        ],
     }
 
 
