@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
+
+import pytest
 
 from perfeval.run.manifest import LEGACY_NAME, MANIFEST_NAME, Manifest
 
@@ -57,3 +60,22 @@ def test_the_older_whole_file_manifest_is_read_once_and_replaced(tmp_path: Path)
     manifest = Manifest.load(tmp_path / MANIFEST_NAME)
     assert manifest.projects == {"p0": entry(0)}
     assert not legacy.exists() and (tmp_path / MANIFEST_NAME).exists()
+
+
+def test_a_cut_line_on_a_full_disk_is_left_and_the_next_entry_starts_its_own_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / MANIFEST_NAME
+    manifest = Manifest(path)
+    manifest.record("a", {"result": "ok"})
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"folder": "b", "entry": {"res')  # a kill mid-append
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("perfeval.run.manifest.write_atomic", full)
+    loaded = Manifest.load(path)  # cannot mend the file: reads it all the same
+    assert set(loaded.projects) == {"a"}
+    loaded.record("c", {"result": "ok"})
+    assert set(Manifest.load(path).projects) == {"a", "c"}

@@ -470,7 +470,9 @@ def portfolio_row(project: ProjectRun, served: PurePosixPath | None = None) -> P
     )
 
 
-def _print_reviews(projects: list[ProjectRun], out_dir: Path, manifest: Manifest) -> list[str]:
+def _print_reviews(
+    projects: list[ProjectRun], out_dir: Path, record: Callable[[ProjectRun], None]
+) -> list[str]:
     """``review.pdf`` for every review page that has none, or an older one; what could not
     be printed, by project (a review stands without its PDF)."""
     from .pdf import PDF_NAME, pdf_printer
@@ -490,8 +492,20 @@ def _print_reviews(projects: list[ProjectRun], out_dir: Path, manifest: Manifest
                 continue
             if "pdf" not in project.outputs:
                 project.outputs["pdf"] = f"{project.folder}/{PDF_NAME}"
-                manifest.record(project.folder, project.entry())
+                record(project)
     return problems
+
+
+def _unwritable(path: Path, error: BaseException) -> str:
+    """Why ``path`` could not be written, as the run's report says it."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        why = "磁盘空间不足；请腾出空间后重新运行，已完成的项目不会重做"
+    else:
+        why = (
+            f"{getattr(error, 'strerror', None) or error}；"
+            "请检查输出文件夹是否可写、该文件是否被其他程序占用"
+        )
+    return f"{path}（{why}）"
 
 
 def _write_portfolio_file(path: Path, write: Callable[[], object]) -> str | None:
@@ -501,15 +515,8 @@ def _write_portfolio_file(path: Path, write: Callable[[], object]) -> str | None
         write()
         return None
     except (OSError, PerfevalError) as failure:
-        error = failure.__cause__ if isinstance(failure, PerfevalError) else failure
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            why = "磁盘空间不足；请腾出空间后重新运行，已完成的项目不会重做"
-        else:
-            why = (
-                f"{getattr(error, 'strerror', None) or error}；"
-                "请检查输出文件夹是否可写、该文件是否被其他程序占用"
-            )
-        return f"{path}（{why}）"
+        cause = failure.__cause__ if isinstance(failure, PerfevalError) else None
+        return _unwritable(path, cause or failure)
 
 
 def run_batch(
@@ -546,6 +553,17 @@ def run_batch(
         for folder in (out_dir, *(out_dir / project.folder for project in projects)):
             remove_partials(folder)
         manifest = Manifest.load(out_dir / MANIFEST_NAME)
+        unrecorded: list[str] = []
+
+        def record(project: ProjectRun) -> None:
+            """The project's manifest entry; a manifest that cannot be written (a full disk)
+            is reported once, and the run goes on: the next run redoes what is unrecorded."""
+            try:
+                manifest.record(project.folder, project.entry())
+            except OSError as error:
+                if not unrecorded:
+                    unrecorded.append(_unwritable(manifest.path, error))
+
         todo: list[ProjectRun] = []
         for project in projects:
             entry = None if options.force else manifest.fresh(project.folder, project.fingerprint)
@@ -553,7 +571,7 @@ def run_batch(
                 for stale in (HTML_NAME, NOTEBOOK_NAME, WORKBOOK_NAME):
                     (out_dir / project.folder / stale).unlink(missing_ok=True)
                 project.summary = _summary(project, params_dir, settings)
-                manifest.record(project.folder, project.entry())
+                record(project)
             elif entry is not None:
                 project.state = "skipped"
                 project.outputs = dict(entry["outputs"])
@@ -563,10 +581,13 @@ def run_batch(
                 project.summary = entry.get("summary")
                 if ProjectFigures.from_json(project.summary) is None:  # an older manifest's
                     project.summary = _summary(project, params_dir, settings)
-                    manifest.record(project.folder, project.entry())
+                    record(project)
             else:
                 todo.append(project)
-        manifest.save()
+        try:
+            manifest.save()
+        except OSError as error:
+            unrecorded.append(_unwritable(manifest.path, error))
         progress.start(len(projects), len(todo))
         by_folder = {project.folder: project for project in todo}
         finished = 0
@@ -579,7 +600,7 @@ def run_batch(
             project.outputs = dict(result.outputs)
             project.started_at, project.finished_at = result.started_at, result.finished_at
             project.summary = result.summary or _summary(project, params_dir, settings)
-            manifest.record(project.folder, project.entry())
+            record(project)
             finished += 1
             progress.advance(project, finished)
 
@@ -619,7 +640,7 @@ def run_batch(
                 run_jobs(jobs, config, worker_count(options.jobs, len(jobs)), on_result)
         finally:
             progress.finish()
-        unprinted = _print_reviews(projects, out_dir, manifest) if options.pdf else []
+        unprinted = _print_reviews(projects, out_dir, record) if options.pdf else []
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
         rows = [portfolio_row(project, served) for project in projects]
         page = index_html(
@@ -641,5 +662,5 @@ def run_batch(
         index if problems[index] is None else None,
         manifest.path,
         summary if problems[summary] is None else None,
-        [*unprinted, *(problem for problem in problems.values() if problem is not None)],
+        [*unrecorded, *unprinted, *(p for p in problems.values() if p is not None)],
     )

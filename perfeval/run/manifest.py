@@ -94,6 +94,7 @@ class Manifest:
         self.path = path
         self.projects: dict[str, dict[str, Any]] = projects or {}
         self._lines = len(self.projects)  # entry lines in the file, superseded ones included
+        self._cut_short = False  # the file ends in a line cut short that could not be mended
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -129,7 +130,11 @@ class Manifest:
         manifest._lines = lines
         if not clean:  # rewritten whole before anything is appended to a damaged end
             log.warning("%s 末尾不完整或有损坏的行（上次运行可能被中断），已整理", path)
-            manifest.compact()
+            try:
+                manifest.compact()
+            except OSError as error:  # a full disk: appends start on a line of their own
+                log.warning("%s 未能整理（%s）", path, error)
+                manifest._cut_short = not text.endswith("\n")
         return manifest
 
     @classmethod
@@ -163,6 +168,8 @@ class Manifest:
         """Set the folder's entry and append it to the log, flushed to disk."""
         self.projects[folder] = entry
         line = json.dumps({"folder": folder, "entry": entry}, ensure_ascii=False) + "\n"
+        if self._cut_short:  # never glued to the end of a line a kill cut short
+            line = "\n" + line
         if not self.path.exists():
             self.compact()
             return
@@ -171,6 +178,7 @@ class Manifest:
             handle.flush()
             os.fsync(handle.fileno())
         self._lines += 1
+        self._cut_short = False
 
     def compact(self) -> None:
         """Rewrite the log whole (atomically): a header and one line per folder."""
@@ -186,6 +194,7 @@ class Manifest:
         ]
         write_atomic(self.path, "\n".join(lines) + "\n")
         self._lines = len(self.projects)
+        self._cut_short = False
 
     def save(self) -> None:
         """After planning: the log compacted when it has grown past twice its live entries."""
