@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["money", "plain", "rate", "score"]
+__all__ = ["money", "plain", "rate", "score", "width"]
 
 _CENT = Decimal("0.01")
 
@@ -37,3 +38,9 @@ def plain(value: Decimal) -> str:
         return str(value)
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def width(text: str) -> int:
+    """How wide ``text`` shows in a fixed-width grid (a spreadsheet column): a CJK (wide)
+    character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +21,7 @@ import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.utils import column_index_from_string
 
+from .. import fmt
 from ..model import Source
 from ..read.sheets import MAX_COLUMNS, MAX_ROWS, Sheet, read_sheets
 
@@ -148,9 +148,7 @@ def _grid_copy(grid: Sheet) -> OriginalSheet:
             elif isinstance(cell.value, str) and (number := as_number(cell.value)) is not None:
                 value, number_format = number  # a text export's "242,400.00" is a number
             original.cells.append(OriginalCell(r, c, value, number_format))
-            shown = sum(
-                2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(cell.value)
-            )
+            shown = fmt.width(str(cell.value))
             widths[c] = max(widths.get(c, 0), shown)
     original.widths = {column: max(8, min(shown + 2, 60)) for column, shown in widths.items()}
     return original

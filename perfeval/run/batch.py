@@ -27,8 +27,6 @@ the output folder.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import errno
 import hashlib
 import json
 import logging
@@ -45,7 +43,7 @@ from .. import root
 from ..atomic import LockBusy, exclusive_lock, remove_partials, write_atomic
 from ..check.base import CheckSettings
 from ..exceptions import FormError, NoFormError, PerfevalError, RunError
-from ..model import Evaluation, shown_path
+from ..model import Evaluation, Source, shown_path
 from ..names import inside, safe_name
 from ..read.forms import ReadResult, each_form, read_form
 from ..review.build import SETTINGS_FILE, load_review, load_settings
@@ -61,6 +59,7 @@ from .execute import (
     Job,
     JobResult,
     WorkerConfig,
+    reason,
     run_jobs,
 )
 from .manifest import MANIFEST_NAME, Manifest, code_sha256, perfeval_version, sha256_of
@@ -144,10 +143,9 @@ class ProjectRun:
     unit: str | None
     year: int | None
     key: str
-    source: str  # the form's file as shown (the manifest's record)
-    label: str  # the form as a review names it: its path below the run's folder, and sheet
     path: str  # the form's file, as read
     sheet: str | None
+    source_name: str | None = None  # its path below the run's folder (``batch_name``)
     summary: dict[str, Any] | None = None
     state: str = "pending"  # then done, skipped (unchanged) or failed
     error: str | None = None
@@ -157,10 +155,13 @@ class ProjectRun:
     finished_at: str | None = None
 
     @classmethod
-    def of(cls, evaluation: Evaluation, folder: str, fingerprint: dict[str, Any]) -> ProjectRun:
-        source = dataclasses.replace(
-            evaluation.source, name=fingerprint.get("parameters", {}).get("source_name")
-        )
+    def of(
+        cls,
+        evaluation: Evaluation,
+        folder: str,
+        fingerprint: dict[str, Any],
+        source_name: str | None = None,
+    ) -> ProjectRun:
         return cls(
             folder=folder,
             fingerprint=fingerprint,
@@ -168,15 +169,24 @@ class ProjectRun:
             unit=evaluation.project.unit,
             year=evaluation.year,
             key=evaluation.key,
-            source=evaluation.source.shown,
-            label=source.label,
             path=evaluation.source.path,
             sheet=evaluation.source.sheet,
+            source_name=source_name,
         )
 
     @property
     def name(self) -> str:
         return self.project or self.folder
+
+    @property
+    def source(self) -> str:
+        """The form's file as shown (the manifest's record)."""
+        return shown_path(self.path)
+
+    @property
+    def label(self) -> str:
+        """The form as a review names it: its path below the run's folder, and the sheet."""
+        return Source(self.path, self.sheet, name=self.source_name).label
 
     def read(self) -> Evaluation:
         """The form again, as the run planned it; PerfevalError if it is gone or changed."""
@@ -287,6 +297,7 @@ def plan(
             adjustments: Path | None = store.path_for(evaluation, store_files)
         except PerfevalError as error:
             adjustments, problem = None, str(error)
+        name = batch_name(source, roots)
         fingerprint = {
             "key": evaluation.key,
             "input_sha256": file_hashes[source],
@@ -295,12 +306,12 @@ def plan(
                 "form_path": str(_utf8_path(source, out_dir)),
                 "sheet": evaluation.source.sheet,
                 "params_dir": str(params_dir),
-                "source_name": batch_name(source, roots),
+                "source_name": name,
             },
             **common,
             "adjustments_sha256": sha256_of(adjustments),
         }
-        project = ProjectRun.of(evaluation, folder, fingerprint)
+        project = ProjectRun.of(evaluation, folder, fingerprint, name)
         if problem is not None:
             project.state, project.error = "failed", problem
         projects.append(project)
@@ -498,14 +509,7 @@ def _print_reviews(
 
 def _unwritable(path: Path, error: BaseException) -> str:
     """Why ``path`` could not be written, as the run's report says it."""
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        why = "磁盘空间不足；请腾出空间后重新运行，已完成的项目不会重做"
-    else:
-        why = (
-            f"{getattr(error, 'strerror', None) or error}；"
-            "请检查输出文件夹是否可写、该文件是否被其他程序占用"
-        )
-    return f"{path}（{why}）"
+    return f"{path}：{reason(error)}"
 
 
 def _write_portfolio_file(path: Path, write: Callable[[], object]) -> str | None:
@@ -544,7 +548,8 @@ def run_batch(
 
         def evaluations() -> Iterator[Evaluation]:
             for one in each_form(paths):
-                read.add(dataclasses.replace(one, evaluations=[]))
+                read.skipped.extend(one.skipped)
+                read.errors.extend(one.errors)
                 yield from one.evaluations
 
         projects = plan(evaluations(), out_dir, params_dir, notebook, map(Path, paths))
@@ -611,6 +616,7 @@ def run_batch(
                 notebook=str(notebook),
                 parameters=dict(project.fingerprint["parameters"]),
                 title=f"{project.name} - 绩效自评复核",
+                key=project.key,
                 lab_href=None
                 if served is None
                 else lab_link(
@@ -634,8 +640,7 @@ def run_batch(
             if options.cluster:
                 from .cluster import run_jobs_on_cluster
 
-                keys = {project.folder: project.key for project in todo}
-                run_jobs_on_cluster(jobs, config, options.cluster, keys, on_result)
+                run_jobs_on_cluster(jobs, config, options.cluster, on_result)
             else:
                 run_jobs(jobs, config, worker_count(options.jobs, len(jobs)), on_result)
         finally:

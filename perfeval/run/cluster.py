@@ -136,18 +136,21 @@ def review_parcel(parcel: Parcel, config: WorkerConfig) -> Returned:
 # --- here ----------------------------------------------------------------------------
 
 
-def _pack(job: Job, notebook: bytes, store: dict[str, list[Path]], key: str) -> Parcel:
+def _pack(job: Job, notebook: bytes, store_files: list[Path], settings: bytes | None) -> Parcel:
     form = Path(job.parameters["form_path"])
-    params = Path(job.parameters["params_dir"])
-    settings = params / SETTINGS_FILE
     return Parcel(
         job=job,
         notebook=notebook,
         form_name=form.name,
         form=form.read_bytes(),
-        store_files=tuple((path.name, path.read_bytes()) for path in store.get(key, [])),
-        settings=settings.read_bytes() if settings.is_file() else None,
+        store_files=tuple((path.name, path.read_bytes()) for path in store_files),
+        settings=settings,
     )
+
+
+def _settings(params_dir: Path) -> bytes | None:
+    path = params_dir / SETTINGS_FILE
+    return path.read_bytes() if path.is_file() else None
 
 
 def _as_run_here(data: bytes, job: Job) -> str:
@@ -158,7 +161,7 @@ def _as_run_here(data: bytes, job: Job) -> str:
 
     nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     folder = Path(job.out_dir) / job.folder
-    parameters = {**job.parameters, "workbook_path": str(folder / WORKBOOK_NAME)}
+    parameters = job.run_parameters()
     meta = nb.metadata.setdefault("papermill", {})
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
@@ -239,14 +242,10 @@ def _failure(job: Job, error: BaseException) -> JobResult:
 
 
 def run_jobs_on_cluster(
-    jobs: list[Job],
-    config: WorkerConfig,
-    address: str,
-    keys: dict[str, str],
-    on_result: Callable[[JobResult], None],
+    jobs: list[Job], config: WorkerConfig, address: str, on_result: Callable[[JobResult], None]
 ) -> None:
     """Run ``jobs`` on the Dask cluster ``address`` (``local[:N]`` starts one here), calling
-    ``on_result`` as each ends; ``keys`` gives each job's store key (its folder's)."""
+    ``on_result`` as each ends."""
     if not jobs:
         return
     from distributed import as_completed
@@ -258,27 +257,30 @@ def run_jobs_on_cluster(
         remote = replace(config, kernel_log=None)
         params = {Path(job.parameters["params_dir"]) for job in jobs}
         store = {k: v for p in params for k, v in AdjustmentStore(p).files_by_key().items()}
-        notebooks: dict[str, bytes] = {}
+        settings = {p: _settings(p) for p in params}
+        notebooks = {n: Path(n).read_bytes() for n in {job.notebook for job in jobs}}
         waiting: Iterator[Job] = iter(jobs)
         finished = as_completed()
 
         def send() -> None:
-            job = next(waiting, None)
-            if job is None:
+            """Send the next job that can be packed (one whose form cannot be read fails)."""
+            for job in waiting:
+                try:
+                    parcel = _pack(
+                        job,
+                        notebooks[job.notebook],
+                        store.get(job.key, []),
+                        settings[Path(job.parameters["params_dir"])],
+                    )
+                except OSError as error:
+                    on_result(failed_result(job, f"无法读取表单或复核记录：{error}"))
+                    continue
+                future = client.submit(
+                    review_parcel, parcel, remote, key=f"perfeval-{uuid.uuid4().hex}", pure=False
+                )
+                out[future] = job
+                finished.add(future)
                 return
-            if job.notebook not in notebooks:
-                notebooks[job.notebook] = Path(job.notebook).read_bytes()
-            try:
-                parcel = _pack(job, notebooks[job.notebook], store, keys.get(job.folder, ""))
-            except OSError as error:
-                on_result(failed_result(job, f"无法读取表单或复核记录：{error}"))
-                send()
-                return
-            future = client.submit(
-                review_parcel, parcel, remote, key=f"perfeval-{uuid.uuid4().hex}", pure=False
-            )
-            out[future] = job
-            finished.add(future)
 
         for _ in range(2 * workers):
             send()

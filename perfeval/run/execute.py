@@ -6,7 +6,7 @@ job after job: papermill executes the notebook with the project's parameters
 injected, and the exporter renders the executed notebook.
 
 Kernels are *warm* by default: a worker keeps its kernel from one project to the next
-(``perfeval.run.warm``: the namespace emptied, execution counts from 1, the working
+(``perfeval.run.engine``: the namespace emptied, execution counts from 1, the working
 directory set, and after each project a check that nothing outside the namespace was
 changed). A kernel is replaced after ``recycle_after`` projects, after any project that
 failed or timed out, when it uses more than ``kernel_memory_mb``, and when a project left
@@ -123,6 +123,12 @@ class Job:
     parameters: dict[str, Any]
     title: str
     lab_href: str | None = None  # the review page's link to the notebook in JupyterLab
+    key: str = ""  # the project's store key (a cluster sends its adjustments file along)
+
+    def run_parameters(self) -> dict[str, Any]:
+        """What the notebook is given: the parameters and where to write review.xlsx."""
+        workbook = Path(self.out_dir) / self.folder / WORKBOOK_NAME
+        return {**self.parameters, "workbook_path": str(workbook)}
 
 
 @dataclass(frozen=True)
@@ -205,8 +211,6 @@ class NotebookRunner:
         self._spare: AsyncKernelManager | None = self._start_kernel_or_none()
         self._kernel: AsyncKernelManager | None = None  # the warm kernel, kept between jobs
         self._uses = 0  # projects the warm kernel has run
-        #: Why each warm kernel was replaced, counted (for the run's log and the tests).
-        self.recycled: dict[str, int] = {}
         from .engine import register
 
         register()
@@ -257,41 +261,34 @@ class NotebookRunner:
             self._stop_kernel(km)
             return
         self._uses += 1
-        why = self._recycle_reason(km, report, failed)
-        if why is not None:
-            self.recycled[why] = self.recycled.get(why, 0) + 1
+        if self._must_go(km, report, failed):
             self._stop_kernel(km)
             self._kernel = None
-        else:  # one client a kernel: any other is stopped
-            clients = getattr(km, "handed_out", [])
-            for client in clients[1:]:
-                with contextlib.suppress(Exception):
-                    client.stop_channels()
-            del clients[1:]
+        else:
+            self._stop_clients(km, keep=1)  # the one client the next project uses
 
-    def _recycle_reason(
-        self, km: AsyncKernelManager, report: KernelReport, failed: bool
-    ) -> str | None:
-        if failed:
-            return "failed"
-        if not report.clean:
-            return "leftovers" if report.leftovers else "unchecked"
-        if self._uses >= self.config.recycle_after:
-            return "term"
-        if _kernel_memory_mb(km) > self.config.kernel_memory_mb:
-            return "memory"
-        return None
+    def _must_go(self, km: AsyncKernelManager, report: KernelReport, failed: bool) -> bool:
+        """Whether the warm kernel is replaced: a failure, a project that left something
+        behind (or could not be asked), the end of its term, or its memory."""
+        return (
+            failed
+            or not report.clean
+            or self._uses >= self.config.recycle_after
+            or _kernel_memory_mb(km) > self.config.kernel_memory_mb
+        )
 
     @staticmethod
-    def _stop_clients(km: AsyncKernelManager) -> None:
-        # papermill leaves the client of a kernel it did not start connected: its channel
-        # threads and zmq context (3 threads, a dozen descriptors) would stay in the
-        # worker for good, until a long batch ran out of file descriptors.
+    def _stop_clients(km: AsyncKernelManager, keep: int = 0) -> None:
+        """Stop the kernel's clients but the first ``keep``.
+
+        papermill leaves the client of a kernel it did not start connected: its channel
+        threads and zmq context (3 threads, a dozen descriptors) would stay in the
+        worker for good, until a long batch ran out of file descriptors."""
         clients = getattr(km, "handed_out", [])
-        for client in clients:
+        for client in clients[keep:]:
             with contextlib.suppress(Exception):
                 client.stop_channels()
-        clients.clear()
+        del clients[keep:]
 
     @classmethod
     def _stop_kernel(cls, km: AsyncKernelManager) -> None:
@@ -313,7 +310,7 @@ class NotebookRunner:
 
     # --- jobs --------------------------------------------------------------------
 
-    def _execute(self, job: Job, workbook: Path) -> tuple[Any, str | None]:
+    def _execute(self, job: Job) -> tuple[Any, str | None]:
         """The executed notebook and, when a cell raised, what went wrong."""
         import papermill
         from nbclient.exceptions import DeadKernelError
@@ -333,7 +330,7 @@ class NotebookRunner:
             nb = papermill.execute_notebook(
                 job.notebook,
                 None,  # the engine hands the notebook over; the worker writes it
-                parameters={**job.parameters, "workbook_path": str(workbook)},
+                parameters=job.run_parameters(),
                 kernel_name=self.config.kernel_name,
                 progress_bar=False,
                 request_save_on_cell_execute=False,
@@ -404,7 +401,7 @@ class NotebookRunner:
             folder.mkdir(parents=True, exist_ok=True)
             remove_partials(folder)
             _remove(workbook)  # only this run's notebook may write it
-            nb, error = self._execute(job, workbook)
+            nb, error = self._execute(job)
             nb.metadata.setdefault("papermill", {})["output_path"] = str(notebook)
             _name_added_cells(nb)
             html = self.exporter.export(nb, title=job.title, failure=error, lab_href=job.lab_href)

@@ -400,22 +400,24 @@ class ReviewPanel:
         weight = self.item.indicator.weight
         typed = str(change["new"]).strip()
         value = parse_score(typed)
-        problem = None
         if not isinstance(value, Decimal):
-            problem = f"“{typed}”不是分值；请输入 0 到 {fmt.score(weight)} 之间的数"
-        elif value > weight or value < 0:
-            problem = f"复核得分 {fmt.score(value)} 超出范围，应在 0 到权重 {fmt.score(weight)} 之间；未采用"
-        elif value != value.quantize(_CENT):
-            problem = f"复核得分 {typed} 超过两位小数；未采用"
-        if problem is not None or not isinstance(value, Decimal):
-            self._say(problem or typed, error=True)
-            with self._quiet():
-                self.score_entry.value = fmt.score(
-                    self.pending.get(self.item.ref, self.item.reviewed_score)
-                )
-            return
+            return self._refuse(f"“{typed}”不是分值；请输入 0 到 {fmt.score(weight)} 之间的数")
+        if value > weight or value < 0:
+            return self._refuse(
+                f"复核得分 {fmt.score(value)} 超出范围，应在 0 到权重 {fmt.score(weight)} 之间；未采用"
+            )
+        if value != value.quantize(_CENT):
+            return self._refuse(f"复核得分 {typed} 超过两位小数；未采用")
         self.message.value = ""
         self._move(value)
+
+    def _refuse(self, problem: str) -> None:
+        """Say why a typed score was not taken, and show the score on screen again."""
+        self._say(problem, error=True)
+        with self._quiet():
+            self.score_entry.value = fmt.score(
+                self.pending.get(self.item.ref, self.item.reviewed_score)
+            )
 
     def _on_reason(self, change: dict[str, Any]) -> None:
         if not self._quiet_depth:

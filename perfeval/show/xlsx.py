@@ -198,10 +198,7 @@ def _fit_height(sheet: Worksheet, row: int, widths: dict[int, float]) -> None:
         if not isinstance(value, str) or not value:
             continue
         per_line = max(1.0, width - 1)
-        needed = sum(
-            max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) // per_line))
-            for line in value.split("\n")
-        )
+        needed = sum(max(1, -(-fmt.width(line) // per_line)) for line in value.split("\n"))
         lines = max(lines, int(needed))
     if lines > 1:
         sheet.row_dimensions[row].height = min(409, 15 * lines + 3)
