@@ -371,6 +371,19 @@ def check_budget_breakdown(evaluation: Evaluation, context: Context) -> Iterator
     block = evaluation.budget_block
     if block is None or not block.breakdown:
         return
+    if block.total_blank:  # one omission, not three sums that "differ" by the whole amount
+        sums = {label: computed_total([getattr(row, attr) for row in block.breakdown])
+                for attr, label in _BUDGET_COLUMNS.items()}  # fmt: skip
+        yield Finding(
+            "budget.breakdown",
+            "error",
+            "年度资金总额行未填写（均为0或空白），其中各项合计为"
+            + "、".join(f"{label}{_wan(total)}" for label, total in sums.items())
+            + "；本表按其中各项合计核对执行率与得分。",
+            evidence={"total": None, "computed": {k: num(v) for k, v in sums.items()}},
+            suggestion="在年度资金总额行填写各列合计。",
+        )
+        return
     tolerance = Decimal("0.01") if block.unit == "元" else Decimal(100)  # 0.01 of the unit written
     for attr, label in _BUDGET_COLUMNS.items():
         total = getattr(block, attr)
