@@ -32,11 +32,13 @@ from perfeval.model import Evaluation
 from perfeval.read.forms import read_form
 from perfeval.review.build import load_review
 from perfeval.review.portfolio import (
+    FIGURES_VERSION,
     NO_GRADE,
     PortfolioRow,
     ProjectFigures,
     check_counts,
     grade_counts,
+    one_per_project,
     shared_rules,
     unit_of,
     unit_summaries,
@@ -148,6 +150,10 @@ def test_figures_survive_the_manifest(rows: list[PortfolioRow]) -> None:
     stored = figures(rows, "A2").to_json()
     assert stored["reviewed"] == 88 and stored["deviation"] == 0.0833
     assert stored["checks"]["rule.boilerplate"] == 3 and len(stored["rules"]) == 10
+    # The adjustments that moved a score, with their reasons, in the form's order.
+    assert stored["moves"] == [["项目完成及时率", 14, 8, "两项工作延期完成"],
+                               ["长效管理机制健全性", 8, 6, "长效机制未见制度文件"]]  # fmt: skip
+    assert figures(rows, "A1").moves == ()
 
 
 @pytest.mark.parametrize(
@@ -156,11 +162,20 @@ def test_figures_survive_the_manifest(rows: list[PortfolioRow]) -> None:
         None,
         "96",
         {"declared": 96, "computed": 89, "reviewed": 89},  # an older manifest: no version
-        {"version": 2, "computed": "89", "reviewed": 89},
-        {"version": 2, "computed": float("nan"), "reviewed": 89},
-        {"version": 2, "computed": 89, "reviewed": 89, "errors": -1},
-        {"version": 2, "computed": 89, "reviewed": True},
-        {"version": 2, "computed": 89, "reviewed": 89, "rules": [3]},
+        {"version": 2, "computed": 89, "reviewed": 89},  # before moves were kept
+        {"version": FIGURES_VERSION, "computed": "89", "reviewed": 89},
+        {"version": FIGURES_VERSION, "computed": float("nan"), "reviewed": 89},
+        {"version": FIGURES_VERSION, "computed": 89, "reviewed": 89, "errors": -1},
+        {"version": FIGURES_VERSION, "computed": 89, "reviewed": True},
+        {"version": FIGURES_VERSION, "computed": 89, "reviewed": 89, "rules": [3]},
+        {"version": FIGURES_VERSION, "computed": 89, "reviewed": 89, "moves": [["x", 8]]},
+        {
+            "version": FIGURES_VERSION,
+            "computed": 89,
+            "reviewed": 89,
+            "moves": [["x", 8, None, "r"]],
+        },
+        {"version": FIGURES_VERSION, "computed": 89, "reviewed": 89, "moves": {"x": 1}},
     ],
 )
 def test_unusable_stored_figures_are_recomputed(broken: object) -> None:
@@ -226,6 +241,130 @@ def test_rule_key_ignores_point_marks_and_spaces() -> None:
     assert unit_of(" 古美路　街道 ") == "古美路 街道" and unit_of(None) == "（未填单位）"
 
 
+# --- 重复报送 ------------------------------------------------------------------------
+
+
+def sent_again(row: PortfolioRow, source: str = "A1.xlsx", **changes: Any) -> PortfolioRow:
+    """``row``'s project in another file (the seed as .xlsx after its .txt)."""
+    return dataclasses.replace(
+        row,
+        folder=f"{row.folder}-x",
+        source=source,
+        review_href=f"{row.folder}-x/review.html",
+        **changes,
+    )
+
+
+def test_a_project_sent_twice_is_one_project_counted_once(rows: list[PortfolioRow]) -> None:
+    seed = next(row for row in rows if row.folder == "A1")
+    copy = sent_again(seed)
+    merged = one_per_project([*rows[:2], copy, *rows[2:]])
+    assert [row.folder for row in merged] == ["A1", "A2", "B1", "B2"]
+    assert merged[0].copies == (copy,) and merged[0].resubmission_note == "重复报送（2 份）"
+    # Every total and count is what it is without the copy.
+    assert unit_summaries(merged) == unit_summaries(rows)
+    assert check_counts(merged) == check_counts(rows)
+    assert grade_counts(merged) == grade_counts(rows)
+    assert shared_rules(merged) == shared_rules(rows)
+
+
+def test_copies_that_disagree_are_marked_and_others_stay_apart(rows: list[PortfolioRow]) -> None:
+    seed = next(row for row in rows if row.folder == "A1")
+    assert seed.figures is not None
+    other = dataclasses.replace(seed.figures, declared=D(98))
+    differs = one_per_project([seed, sent_again(seed, figures=other)])
+    assert differs[0].resubmission_note == "重复报送（2 份，内容不同）"
+    # Spaces and full-width forms of the name are the same project; the copy that failed
+    # stays a copy of the one that has figures, whichever came first.
+    failed = sent_again(seed, project=f" {SEED_NAME.replace('(', '（')} ", figures=None,
+                        state="failed", error="无法读取")  # fmt: skip
+    merged = one_per_project([failed, seed])
+    assert [row.folder for row in merged] == ["A1"] and merged[0].copies == (failed,)
+    # Another year, another unit or no name at all: not the same project.
+    apart = [sent_again(seed, year=2021), sent_again(seed, unit=JIANGCHUAN)]
+    assert len(one_per_project([seed, *apart])) == 3
+    nameless = [dataclasses.replace(seed, folder=f, project=None) for f in ("N1", "N2")]
+    assert len(one_per_project(nameless)) == 2
+
+
+def test_the_index_and_summary_show_a_resubmission_once(
+    rows: list[PortfolioRow], tmp_path: Path
+) -> None:
+    seed = next(row for row in rows if row.folder == "A1")
+    merged = one_per_project([*rows, sent_again(seed)])
+    page = index_html(merged)
+    assert "共 4 个项目（2 个预算单位），另有 1 份重复报送" in page
+    assert "完成 5" in page  # five files ran
+    table = re.search(r'<table id="projects".*?</table>', page, re.S)
+    assert table is not None and table.group(0).count("<tr") == 5  # heading + 4 projects
+    assert 'data-resubmitted="重复报送"' in table.group(0)
+    assert "重复报送（2 份）" in table.group(0) and 'href="A1-x/review.html"' in table.group(0)
+    write_summary_workbook(merged, tmp_path / "summary.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "summary.xlsx")["预算与运行"]
+    header = [cell.value for cell in sheet[1]]
+    body = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2, values_only=True)]
+    assert len(body) == 4
+    assert (body[0]["来源文件"], body[0]["重复报送"]) == ("A1.txt\nA1.xlsx", "重复报送（2 份）")
+    assert body[1]["重复报送"] is None
+
+
+@pytest.mark.browser
+def test_the_tables_sort_checks_lead_to_their_projects_and_charts_follow(
+    rows: list[PortfolioRow], tmp_path: Path
+) -> None:
+    seed = next(row for row in rows if row.folder == "A1")
+    merged = one_per_project([*rows, sent_again(seed)])
+    path = tmp_path / "index.html"
+    path.write_text(index_html(merged), encoding="utf-8")
+    some = next(c for c in check_counts(rows) if 1 < c.projects < len(rows))
+    with launch_browser() as browser, open_offline(browser, path) as (page, asked):
+        assert asked == []
+        projects = page.locator("#projects tbody tr")
+        assert projects.count() == 4
+
+        # The grade bars count the projects the filters show.
+        def bar(key: str) -> tuple[str, float]:
+            value = page.locator(f'svg.grades text.value[data-count="{key}"]').text_content() or ""
+            height = page.locator(f'svg.grades rect[data-count="{key}"]').get_attribute("height")
+            return value, float(height or "nan")
+
+        self_all, reviewed_all = bar("self-grade|优秀"), bar("reviewed-grade|良好")
+        assert (self_all[0], reviewed_all[0]) == ("4", "3")
+        page.select_option("select[data-filter=unit]", JIANGCHUAN)
+        assert bar("self-grade|优秀") == ("2", pytest.approx(self_all[1] / 2))
+        assert bar("reviewed-grade|良好")[0] == "1" and bar("reviewed-grade|优秀")[0] == "1"
+        page.select_option("select[data-filter=unit]", "")
+        assert bar("self-grade|优秀") == self_all
+
+        # A check's project count shows just the projects it fired on.
+        page.locator(f'#checks a[data-show-check="{some.check}"]').click()
+        names = {projects.nth(i).locator("td").first.locator("a").first.inner_text()
+                 for i in range(projects.count())}  # fmt: skip
+        assert names == set(some.names)
+        assert f"检查项：{some.title}" in page.locator("#shown").inner_text()
+        page.select_option("select[data-filter=checks]", "")
+
+        # 重复报送 is a filter of its own.
+        page.select_option("select[data-filter=resubmitted]", "重复报送")
+        assert projects.count() == 1 and "重复报送（2 份）" in projects.first.inner_text()
+        page.select_option("select[data-filter=resubmitted]", "")
+
+        # The units and checks tables sort by a click on a heading, twice to reverse.
+        def column(table: str, number: int) -> list[str]:
+            cells = page.locator(f"#{table} tbody tr td:nth-child({number})")
+            return [cells.nth(i).inner_text() for i in range(cells.count())]
+
+        page.locator("#units th", has_text="平均偏离度").locator("button").click()
+        assert column("units", 1) == [JIANGCHUAN, GUMEI]  # 5.50% before 7.81%
+        page.locator("#units th", has_text="平均偏离度").locator("button").click()
+        assert column("units", 1) == [GUMEI, JIANGCHUAN]
+        page.locator("#checks th", has_text="发现数").locator("button").click()
+        found = [int(text) for text in column("checks", 4)]
+        assert found == sorted(found) and len(set(found)) > 1
+        page.locator("#checks th", has_text="编号").locator("button").click()
+        assert column("checks", 2) == sorted(column("checks", 2))
+
+
 # --- per check -----------------------------------------------------------------------
 
 
@@ -265,7 +404,7 @@ def test_index_shows_the_portfolio(rows: list[PortfolioRow]) -> None:
     assert "等级分布：自评与复核" in svgs[0] and ">良好</text>" in svgs[0]
     assert "自评得分" in svgs[1] and svgs[1].count('class="point"') == 5
     assert "&lt;script&gt;" in svgs[1]  # the hostile project's point label
-    units = re.search(r'<table id="units">.*?</table>', page, re.S)
+    units = re.search(r'<table id="units"[^>]*>.*?</table>', page, re.S)
     assert units is not None
     jiangchuan = re.search(rf"<tr[^>]*><td>{JIANGCHUAN}</td>.*?</tr>", units[0])
     assert jiangchuan is not None and "flagged" in jiangchuan[0]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
 from typing import Any
@@ -54,6 +54,7 @@ __all__ = [
     "NO_UNIT",
     "RUN_STATES",
     "CheckCount",
+    "Move",
     "PortfolioRow",
     "ProjectFigures",
     "SharedRule",
@@ -62,15 +63,19 @@ __all__ = [
     "check_counts",
     "grade_counts",
     "grade_order",
+    "grade_scale",
     "href",
     "lab_link",
+    "listed",
+    "one_per_project",
+    "same_project",
     "shared_rules",
     "unit_of",
     "unit_summaries",
 ]
 
 #: Bumped when ``ProjectFigures.to_json`` changes shape: older manifest entries are recomputed.
-FIGURES_VERSION = 2
+FIGURES_VERSION = 3
 #: A self-evaluation scored out of 100: a 自评 total of 100 or more is full marks.
 FULL_MARKS = Decimal(100)
 #: How a missing grade is counted and filtered (a form that states none, a total in no band).
@@ -127,6 +132,17 @@ def _count(value: Any) -> int:
 
 
 @dataclass(frozen=True)
+class Move:
+    """An adjustment that moved a score: the indicator (as the review addresses it), its
+    self-score, the reviewed score and the reviewer's reason."""
+
+    indicator: str
+    self_score: Decimal | None
+    reviewed: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
 class ProjectFigures:
     """What the portfolio shows of one project's review (see the module docstring)."""
 
@@ -145,6 +161,8 @@ class ProjectFigures:
     execution_rate: Decimal | None = None
     checks: dict[str, int] = field(default_factory=dict)
     rules: tuple[str, ...] = ()  # its scoring rules as written, one per ``rule_key``
+    moves: tuple[Move, ...] = ()  # the adjustments that moved a score, in the form's order
+    opinion: str | None = None  # the reviewer's 复核意见
 
     @property
     def self_total(self) -> Decimal:
@@ -200,6 +218,13 @@ class ProjectFigures:
             execution_rate=project.execution_rate,
             checks=dict(Counter(finding.check for finding in review.findings)),
             rules=tuple(rules.values()),
+            moves=tuple(
+                Move(item.ref, item.indicator.self_score, adjustment.score, adjustment.reason)
+                for item in review.indicators
+                if (adjustment := item.adjustment) is not None
+                and adjustment.score != item.indicator.self_score
+            ),
+            opinion=review.record.opinion or None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -224,6 +249,16 @@ class ProjectFigures:
             "full_marks": self.full_marks,
             "checks": dict(sorted(self.checks.items())),
             "rules": list(self.rules),
+            "moves": [
+                [
+                    move.indicator,
+                    json_number(move.self_score),
+                    json_number(move.reviewed),
+                    move.reason,
+                ]
+                for move in self.moves
+            ],
+            "opinion": self.opinion,
         }
 
     @classmethod
@@ -234,7 +269,8 @@ class ProjectFigures:
         try:
             checks = data.get("checks") or {}
             rules = data.get("rules") or []
-            if not isinstance(checks, dict) or not isinstance(rules, list):
+            moves = data.get("moves") or []
+            if not all(isinstance(v, t) for v, t in ((checks, dict), (rules, list), (moves, list))):
                 return None
             computed, reviewed = _decimal(data["computed"]), _decimal(data["reviewed"])
             if computed is None or reviewed is None:
@@ -255,9 +291,19 @@ class ProjectFigures:
                 execution_rate=_decimal(data.get("execution_rate")),
                 checks={str(check): _count(n) for check, n in checks.items()},
                 rules=tuple(str(_text_or_none(rule) or "") for rule in rules if rule),
+                moves=tuple(_move(move) for move in moves),
+                opinion=_text_or_none(data.get("opinion")),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation):
             return None
+
+
+def _move(data: Any) -> Move:
+    indicator, self_score, reviewed, reason = data  # ValueError/TypeError when malformed
+    score = _decimal(reviewed)
+    if score is None:
+        raise ValueError("a move without its reviewed score")
+    return Move(str(_text_or_none(indicator)), _decimal(self_score), score, str(reason))
 
 
 @dataclass(frozen=True)
@@ -278,10 +324,30 @@ class PortfolioRow:
     lab_href: str | None = None  # its notebook in JupyterLab (index opened through JupyterLab)
     figures: ProjectFigures | None = None
     key: str | None = None  # the project's key: one project sent twice shares no rules with itself
+    copies: tuple[PortfolioRow, ...] = ()  # the same project sent again (see ``one_per_project``)
 
     @property
     def unit_name(self) -> str:
         return unit_of(self.unit)
+
+    @property
+    def resubmitted(self) -> bool:
+        """重复报送: the project came in more than one file."""
+        return bool(self.copies)
+
+    @property
+    def copies_differ(self) -> bool:
+        """A copy whose totals, budget or execution differ from this row's: which of them
+        holds is for the reviewer to settle."""
+        return any(_substance(copy.figures) != _substance(self.figures) for copy in self.copies)
+
+    @property
+    def resubmission_note(self) -> str:
+        """``重复报送（2 份）``, with ``内容不同`` when the copies disagree; "" when sent once."""
+        if not self.copies:
+            return ""
+        differ = "，内容不同" if self.copies_differ else ""
+        return f"重复报送（{len(self.copies) + 1} 份{differ}）"
 
     @property
     def name(self) -> str:
@@ -290,6 +356,38 @@ class PortfolioRow:
     @property
     def identity(self) -> str:
         return self.key or self.folder
+
+
+def _substance(figures: ProjectFigures | None) -> tuple[Decimal | None, ...] | None:
+    if figures is None:
+        return None
+    f = figures
+    return (f.declared, f.computed, f.reviewed, f.budget, f.executed)
+
+
+def same_project(row: PortfolioRow) -> tuple[object, ...]:
+    """What makes two files one project for the portfolio: the same year, unit and project
+    name (NFKC, spaces dropped); a row without a project name is only itself."""
+    if not row.project:
+        return ("folder", row.folder)
+    name = "".join(unicodedata.normalize("NFKC", row.project).split())
+    return ("project", row.year, row.unit_name, name)
+
+
+def one_per_project(rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
+    """The rows with each project once: a project sent in two or more files (the .txt
+    and the .xlsx of one form) is the first of them that has figures (else the first),
+    carrying the others as ``copies`` — counted once in every total and chart, and shown
+    as 重复报送. Order: where each project first appears."""
+    groups: dict[tuple[object, ...], list[PortfolioRow]] = {}
+    for row in rows:
+        groups.setdefault(same_project(row), []).append(row)
+    merged = []
+    for group in groups.values():
+        lead = next((row for row in group if row.figures is not None), group[0])
+        copies = tuple(row for row in group if row is not lead)
+        merged.append(replace(lead, copies=copies) if copies else lead)
+    return merged
 
 
 # --- grades ----------------------------------------------------------------------------
@@ -313,15 +411,19 @@ GRADE_SCALES = (
 )
 
 
-def by_grade_scale(rows: Iterable[PortfolioRow]) -> list[tuple[str, list[PortfolioRow]]]:
-    """The rows with figures, by the grade scale their form uses (scales without rows left out)."""
-    national = GRADE_SCALES[1][1]
+def grade_scale(figures: ProjectFigures) -> int:
+    """Which of ``GRADE_SCALES`` a project's grades are on (0 district, 1 national)."""
+    return 1 if {figures.self_grade, figures.reviewed_grade_label} & GRADE_SCALES[1][1] else 0
+
+
+def by_grade_scale(rows: Iterable[PortfolioRow]) -> list[tuple[int, list[PortfolioRow]]]:
+    """The rows with figures, by the grade scale their form uses (its index in
+    ``GRADE_SCALES``; scales without rows left out)."""
     groups: list[list[PortfolioRow]] = [[], []]
     for row in rows:
-        f = row.figures
-        if f is not None:
-            groups[1 if {f.self_grade, f.reviewed_grade_label} & national else 0].append(row)
-    return [(GRADE_SCALES[i][0], group) for i, group in enumerate(groups) if group]
+        if row.figures is not None:
+            groups[grade_scale(row.figures)].append(row)
+    return [(scale, group) for scale, group in enumerate(groups) if group]
 
 
 def grade_counts(rows: Iterable[PortfolioRow]) -> tuple[dict[str, int], dict[str, int]]:
@@ -337,6 +439,13 @@ def grade_counts(rows: Iterable[PortfolioRow]) -> tuple[dict[str, int], dict[str
 
 #: Projects (and units) a shared rule lists by name before it says "等 N 个".
 LISTED = 20
+
+
+def listed(projects: tuple[str, ...], limit: int = LISTED) -> str:
+    """Project names as a line to read: all of them, or the first ``limit`` and how many in
+    all (a template rule a whole province shares must not list 20,000 names)."""
+    shown = "、".join(projects[:limit])
+    return f"{shown} 等 {len(projects)} 个项目" if len(projects) > limit else shown
 
 
 @dataclass(frozen=True)
@@ -362,11 +471,8 @@ class SharedRule:
         return dict(Counter(self.unit_of_project))
 
     def project_list(self, limit: int = LISTED) -> str:
-        """Its projects as a line to read: all of them, or the first ``limit`` and how many
-        more (a template rule a whole province shares must not list 20,000 names)."""
-        shown = "、".join(self.projects[:limit])
-        more = self.count - limit
-        return f"{shown} 等 {self.count} 个项目" if more > 0 else shown
+        """Its projects as a line to read (see ``listed``)."""
+        return listed(self.projects, limit)
 
     def units_listed(self, limit: int = LISTED) -> tuple[dict[str, int], int]:
         """The units with most of its projects (at most ``limit``, in order) and how many
@@ -473,20 +579,27 @@ class CheckCount:
     title: str
     severity: str | None
     findings: int
-    projects: int
+    names: tuple[str, ...]  # the projects it fired on, in run order
+
+    @property
+    def projects(self) -> int:
+        return len(self.names)
+
+    def project_list(self, limit: int = LISTED) -> str:
+        return listed(self.names, limit)
 
 
 def check_counts(rows: Iterable[PortfolioRow]) -> list[CheckCount]:
     """Every check that fired: most projects first, then most findings, then catalogue order."""
     findings: Counter[str] = Counter()
-    projects: Counter[str] = Counter()
+    projects: dict[str, list[str]] = {}
     for row in rows:
         if row.figures is None:
             continue
         for check, count in row.figures.checks.items():
             if count > 0:
                 findings[check] += count
-                projects[check] += 1
+                projects.setdefault(check, []).append(row.name)
     registry = catalogue()
     order = {check_id: index for index, check_id in enumerate(registry.ids())}
     counts = []
@@ -496,7 +609,8 @@ def check_counts(rows: Iterable[PortfolioRow]) -> list[CheckCount]:
             title, severity = entry.title, entry.severity
         except PerfevalError:  # a check this version no longer has
             title, severity = check_id, None
-        counts.append(CheckCount(check_id, title, severity, findings[check_id], projects[check_id]))
+        names = tuple(projects[check_id])
+        counts.append(CheckCount(check_id, title, severity, findings[check_id], names))
     return sorted(
         counts, key=lambda c: (-c.projects, -c.findings, order.get(c.check, len(order)), c.check)
     )

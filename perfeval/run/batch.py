@@ -47,7 +47,7 @@ from ..model import Evaluation, Source, shown_path
 from ..names import inside, safe_name
 from ..read.forms import ReadResult, each_form, read_form
 from ..review.build import SETTINGS_FILE, load_review, load_settings
-from ..review.portfolio import PortfolioRow, ProjectFigures, href, lab_link
+from ..review.portfolio import PortfolioRow, ProjectFigures, href, lab_link, one_per_project
 from ..review.store import AdjustmentStore
 from ..show.index import index_html
 from ..show.summary import SUMMARY_NAME, write_summary_workbook
@@ -647,7 +647,7 @@ def run_batch(
             progress.finish()
         unprinted = _print_reviews(projects, out_dir, record) if options.pdf else []
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
-        rows = [portfolio_row(project, served) for project in projects]
+        rows = one_per_project(portfolio_row(project, served) for project in projects)
         page = index_html(
             rows,
             unreadable=[str(error) for error in read.errors],

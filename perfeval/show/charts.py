@@ -34,9 +34,10 @@ def _n(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _svg(label: str, body: list[str], css_class: str) -> str:
+def _svg(label: str, body: list[str], css_class: str, data: dict[str, str] | None = None) -> str:
+    extra = "".join(f' data-{_e(name)}="{_e(value)}"' for name, value in (data or {}).items())
     return (
-        f'<svg class="{_e(css_class)}" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<svg class="{_e(css_class)}"{extra} xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {_WIDTH} {_HEIGHT}" width="{_WIDTH}" height="{_HEIGHT}" '
         f'font-family="{_e(FONT_STACK)}" font-size="12" aria-label="{_e(label)}">'
         f"<title>{_e(label)}</title>"
@@ -63,6 +64,7 @@ class Series:
     label: str
     values: Sequence[int]
     colour: str
+    key: str = ""  # names its bars for a script that redraws them (``data-count``)
 
 
 def grouped_bars(
@@ -72,8 +74,14 @@ def grouped_bars(
     *,
     y_label: str = "",
     css_class: str = "chart",
+    data: dict[str, str] | None = None,
 ) -> str:
-    """Bars grouped by category, one bar per series, each labelled with its value."""
+    """Bars grouped by category, one bar per series, each labelled with its value.
+
+    A series with a ``key`` marks its bar and value label ``data-count="KEY|CATEGORY"``, and
+    the chart carries its baseline (``data-base``) and the height of one unit
+    (``data-unit``), so a page's script can redraw the bars for a subset (the index's
+    filters); ``data`` adds ``data-*`` attributes to the chart."""
     plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
     top = max([1, *(v for s in series for v in s.values)])
     step = max(1.0, _nice_step(top, 5))
@@ -98,12 +106,14 @@ def grouped_bars(
         for number, one in enumerate(series):
             value = one.values[index]
             x, y = start + bar_w * number, y_of(value)
+            bar = f"{category} {one.label}"
+            count = f' data-count="{_e(one.key)}|{_e(category)}"' if one.key else ""
             body.append(
                 f'<rect class="bar" x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w - 2)}" '
-                f'height="{_n(_TOP + plot_h - y)}" fill="{_e(one.colour)}">'
-                f"<title>{_e(category)} {_e(one.label)}：{value}</title></rect>"
-                f'<text x="{_n(x + (bar_w - 2) / 2)}" y="{_n(y - 3)}" text-anchor="middle">'
-                f"{value}</text>"
+                f'height="{_n(_TOP + plot_h - y)}" fill="{_e(one.colour)}"{count} '
+                f'data-title="{_e(bar)}"><title>{_e(bar)}：{value}</title></rect>'
+                f'<text class="value" x="{_n(x + (bar_w - 2) / 2)}" y="{_n(y - 3)}" '
+                f'text-anchor="middle"{count}>{value}</text>'
             )
         body.append(
             f'<text class="category" x="{_n(_LEFT + group_w * (index + 0.5))}" '
@@ -118,7 +128,8 @@ def grouped_bars(
         f'<text x="14" y="{_n(_TOP + plot_h / 2)}" text-anchor="middle" fill="{_AXIS}" '
         f'transform="rotate(-90 14 {_n(_TOP + plot_h / 2)})">{_e(y_label)}</text>'
     )
-    return _svg(title, body, css_class)
+    scale = {"base": _n(_TOP + plot_h), "unit": _n(plot_h / top_tick)}
+    return _svg(title, body, css_class, {**scale, **(data or {})})
 
 
 def _legend(series: Sequence[Series], y: float) -> str:

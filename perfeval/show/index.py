@@ -21,6 +21,7 @@ page only through it. The stylesheet, the script and the SVG charts (whose label
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup
@@ -28,12 +29,15 @@ from markupsafe import Markup
 from .. import fmt
 from ..findings import SEVERITY_LABELS
 from ..review.portfolio import (
+    GRADE_SCALES,
     RUN_STATES,
+    CheckCount,
     PortfolioRow,
     by_grade_scale,
     check_counts,
     grade_counts,
     grade_order,
+    grade_scale,
     shared_rules,
     unit_summaries,
 )
@@ -73,6 +77,7 @@ tr.flagged td {{ background: #fff8c5; }}
 .error {{ color: #82071e; font-size: 0.9em; }}
 .grade {{ color: #57606a; }}
 a.aside {{ font-size: 0.85em; color: #57606a; white-space: nowrap; }}
+.copy {{ font-size: 0.9em; color: #57606a; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 16px; }}
 .charts svg {{ max-width: 100%; height: auto; border: 1px solid #d0d7de; }}
 .filters {{ display: flex; flex-wrap: wrap; gap: 12px; align-items: center; margin: 0 0 8px; }}
@@ -104,17 +109,58 @@ section.problems {{ margin-top: 16px; }}
 # must match) and pages the whole list, and the scatter chart follows the filters.
 _SCRIPT = """
 (function () {
+  function list(items) { return Array.prototype.slice.call(items); }
+  // Sorting: by data-sort numbers where a cell has one, else by text in Chinese collation;
+  // a second click reverses; blanks last; ties keep their order.
+  function sortKey(row, column) {
+    var cell = row.cells[column];
+    if (!cell) return null;
+    var sort = cell.getAttribute("data-sort");
+    if (sort !== null) return sort === "" ? null : Number(sort);
+    var text = cell.textContent.trim();
+    return text === "" || text === "—" ? null : text;
+  }
+  function sortable(table, rowsOf, done) {
+    var headings = table.tHead.rows[0].cells;
+    list(headings).forEach(function (th, column) {
+      var button = th.querySelector("button");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        list(headings).forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var keyed = rowsOf().map(function (row, at) {
+          return {row: row, key: sortKey(row, column), at: at};
+        });
+        keyed.sort(function (a, b) {
+          var x = a.key, y = b.key;
+          if (x === null || y === null) return x === y ? a.at - b.at : (x === null ? 1 : -1);
+          var order = typeof x === "number" && typeof y === "number"
+            ? x - y : String(x).localeCompare(String(y), "zh-CN");
+          return (ascending ? order : -order) || a.at - b.at;
+        });
+        done(keyed.map(function (item) { return item.row; }));
+      });
+    });
+  }
+  list(document.querySelectorAll("table[data-sortable]")).forEach(function (other) {
+    var otherBody = other.tBodies[0];
+    sortable(other, function () { return list(otherBody.rows); }, function (sorted) {
+      sorted.forEach(function (row) { otherBody.appendChild(row); });
+    });
+  });
+
   var table = document.getElementById("projects");
   if (!table) return;
   var body = table.tBodies[0];
-  var headings = table.tHead.rows[0].cells;
-  var rows = Array.prototype.slice.call(body.rows);
+  var rows = list(body.rows);
   var more = document.getElementById("more-projects");
-  if (more) rows = rows.concat(Array.prototype.slice.call(more.content.querySelectorAll("tr")));
+  if (more) rows = rows.concat(list(more.content.querySelectorAll("tr")));
   var pageSize = Number(table.getAttribute("data-page-size")) || rows.length || 1;
-  var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-filter]"));
+  var selects = list(document.querySelectorAll("select[data-filter]"));
   var search = document.getElementById("search");
-  var points = Array.prototype.slice.call(document.querySelectorAll("svg .point"));
+  var points = list(document.querySelectorAll("svg .point"));
+  var charts = list(document.querySelectorAll("svg.grades"));
   var shown = document.getElementById("shown");
   var pager = document.getElementById("pager");
   var visible = rows, page = 0;
@@ -123,12 +169,44 @@ _SCRIPT = """
   }
   function matches(element, wanted) {
     var chosen = selects.every(function (select) {
-      var name = "data-" + select.getAttribute("data-filter");
-      return select.value === "" || element.getAttribute(name) === select.value;
+      if (select.value === "") return true;
+      var value = element.getAttribute("data-" + select.getAttribute("data-filter")) || "";
+      if (select.getAttribute("data-match") === "token") {
+        return (" " + value + " ").indexOf(" " + select.value + " ") >= 0;
+      }
+      return value === select.value;
     });
     if (!chosen || !wanted.length) return chosen;
     if (element.searchText === undefined) element.searchText = element.textContent.toLowerCase();
     return wanted.every(function (word) { return element.searchText.indexOf(word) >= 0; });
+  }
+  // The grade bars count the projects shown: each bar is data-count="SERIES|GRADE", SERIES
+  // naming the rows' attribute, on the chart of the rows' data-scale.
+  function redrawBars() {
+    charts.forEach(function (chart) {
+      var scale = chart.getAttribute("data-scale");
+      var base = Number(chart.getAttribute("data-base"));
+      var unit = Number(chart.getAttribute("data-unit"));
+      var counts = {};
+      visible.forEach(function (row) {
+        if (row.getAttribute("data-scale") !== scale) return;
+        ["self-grade", "reviewed-grade"].forEach(function (series) {
+          var key = series + "|" + row.getAttribute("data-" + series);
+          counts[key] = (counts[key] || 0) + 1;
+        });
+      });
+      list(chart.querySelectorAll("[data-count]")).forEach(function (mark) {
+        var n = counts[mark.getAttribute("data-count")] || 0;
+        if (mark.tagName.toLowerCase() === "rect") {
+          mark.setAttribute("y", String(base - n * unit));
+          mark.setAttribute("height", String(n * unit));
+          mark.querySelector("title").textContent = mark.getAttribute("data-title") + "：" + n;
+        } else {
+          mark.setAttribute("y", String(base - n * unit - 3));
+          mark.textContent = String(n);
+        }
+      });
+    });
   }
   function render() {
     var pages = Math.max(1, Math.ceil(visible.length / pageSize));
@@ -149,8 +227,11 @@ _SCRIPT = """
     points.forEach(function (point) {
       point.style.display = matches(point, []) ? "" : "none";
     });
+    redrawBars();
     var active = selects.filter(function (select) { return select.value !== ""; })
-      .map(function (select) { return select.getAttribute("aria-label") + "：" + select.value; });
+      .map(function (select) {
+        return select.getAttribute("aria-label") + "：" + select.options[select.selectedIndex].text;
+      });
     if (wanted.length) active.push("搜索：" + wanted.join(" "));
     if (shown) {
       shown.textContent = "显示 " + visible.length + " / " + rows.length + " 个项目"
@@ -159,34 +240,18 @@ _SCRIPT = """
     page = 0;
     render();
   }
-  Array.prototype.forEach.call(headings, function (th, column) {
-    var button = th.querySelector("button");
-    if (!button) return;
-    button.addEventListener("click", function () {
-      var ascending = th.getAttribute("aria-sort") !== "ascending";
-      Array.prototype.forEach.call(headings, function (h) { h.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      function key(row) {
-        var cell = row.cells[column];
-        var sort = cell.getAttribute("data-sort");
-        if (sort !== null) return sort === "" ? null : Number(sort);
-        var text = cell.textContent.trim();
-        return text === "" || text === "—" ? null : text;
-      }
-      var keyed = rows.map(function (row, at) { return {row: row, key: key(row), at: at}; });
-      keyed.sort(function (a, b) {
-        var x = a.key, y = b.key;
-        if (x === null || y === null) return x === y ? a.at - b.at : (x === null ? 1 : -1);
-        var order = typeof x === "number" && typeof y === "number"
-          ? x - y : String(x).localeCompare(String(y), "zh-CN");
-        return (ascending ? order : -order) || a.at - b.at;
-      });
-      rows = keyed.map(function (item) { return item.row; });
+  sortable(table, function () { return rows; }, function (sorted) { rows = sorted; filter(); });
+  selects.forEach(function (select) { select.addEventListener("change", filter); });
+  if (search) search.addEventListener("input", filter);
+  // A check's project count shows the projects it fired on.
+  var checkFilter = document.querySelector("select[data-filter=checks]");
+  list(document.querySelectorAll("a[data-show-check]")).forEach(function (link) {
+    link.addEventListener("click", function () {
+      if (!checkFilter) return;
+      checkFilter.value = link.getAttribute("data-show-check");
       filter();
     });
   });
-  selects.forEach(function (select) { select.addEventListener("change", filter); });
-  if (search) search.addEventListener("input", filter);
   if (pager) {
     pager.addEventListener("click", function (event) {
       var step = event.target.getAttribute("data-page");
@@ -242,36 +307,38 @@ def _grades(counts: dict[str, int]) -> str:
     return "、".join(f"{grade} {counts[grade]}" for grade in grade_order(counts)) or "—"
 
 
-#: What the page's template may call besides the values it is given.
-_HELPERS = {
-    "score": fmt.score,
-    "money": fmt.money,
-    "rate": fmt.rate,
-    "grades": _grades,
-    "run_states": RUN_STATES,
-    "severity_labels": SEVERITY_LABELS,
-}
-
-
 def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
     """The two SVG charts (drawn and escaped by ``charts``); None with nothing to chart."""
     scales = by_grade_scale(rows)
     if not scales:
         return None
     charts = []
-    for title, group in scales:  # one chart a scale: 优秀 and 优 are not two grades of one
+    for scale, group in scales:  # one chart a scale: 优秀 and 优 are not two grades of one
         declared, reviewed = grade_counts(group)
         grades = grade_order([*declared, *reviewed])
+        title = GRADE_SCALES[scale][0]
+        # The keys name the rows' data-* attributes the page's script counts the bars from.
         charts.append(
             grouped_bars(
                 f"等级分布（{title}）" if len(scales) > 1 else "等级分布：自评与复核",
                 grades,
                 [
-                    Series("自评（填报等级）", [declared.get(g, 0) for g in grades], _SELF_COLOUR),
-                    Series("复核", [reviewed.get(g, 0) for g in grades], _REVIEWED_COLOUR),
+                    Series(
+                        "自评（填报等级）",
+                        [declared.get(g, 0) for g in grades],
+                        _SELF_COLOUR,
+                        key="self-grade",
+                    ),
+                    Series(
+                        "复核",
+                        [reviewed.get(g, 0) for g in grades],
+                        _REVIEWED_COLOUR,
+                        key="reviewed-grade",
+                    ),
                 ],
                 y_label="项目数",
                 css_class="chart grades",
+                data={"scale": str(scale)},
             )
         )
     bars = "".join(charts)
@@ -283,12 +350,7 @@ def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
             f.reviewed,
             f"{row.name}（{row.unit_name}）：自评 {fmt.score(f.self_total)}，"
             f"复核 {fmt.score(f.reviewed)}",
-            {
-                "unit": row.unit_name,
-                "self-grade": f.self_grade,
-                "reviewed-grade": f.reviewed_grade_label,
-                "status": f.status,
-            },
+            _row_data(row),
         )
         for row in rows
         if (f := row.figures) is not None
@@ -305,20 +367,68 @@ def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
     return {"bars": Markup(bars), "scatter": Markup(dots)}
 
 
-def _filters(rows: list[PortfolioRow]) -> dict[str, list[str]]:
-    """The choices of the filters: units in run order, grades best first, review states in
-    the order a review goes through them."""
-    declared, reviewed = grade_counts(rows)
+def _row_data(row: PortfolioRow) -> dict[str, str]:
+    """What the page's filters and charts read from a project's row (and its point): its
+    unit, grades, review status, the checks that fired on it (a space-separated list),
+    whether it was sent more than once, and its grade scale (which bar chart counts it)."""
+    f = row.figures
     return {
-        "units": list(dict.fromkeys(row.unit_name for row in rows)),
-        "self_grades": grade_order(declared),
-        "reviewed_grades": grade_order(reviewed),
-        "statuses": [
-            status
-            for status in STATUSES
-            if any(row.figures is not None and row.figures.status == status for row in rows)
-        ],
+        "unit": row.unit_name,
+        "self-grade": f.self_grade if f else "",
+        "reviewed-grade": f.reviewed_grade_label if f else "",
+        "status": f.status if f else "",
+        "checks": " ".join(sorted(check for check, n in f.checks.items() if n)) if f else "",
+        "resubmitted": _RESUBMITTED if row.resubmitted else "",
+        "scale": str(grade_scale(f)) if f else "",
     }
+
+
+_RESUBMITTED = "重复报送"
+
+
+def _filters(rows: list[PortfolioRow], checks: list[CheckCount]) -> list[dict[str, Any]]:
+    """The filters over the projects: units in run order, grades best first, review states
+    in the order a review goes through them, the checks that fired (most projects first),
+    and 重复报送 when a project came in twice. Each: its row attribute, its label, what
+    "all" is called, its choices as (value, label), and whether a row's attribute is a list
+    of values (``token``)."""
+    declared, reviewed = grade_counts(rows)
+    statuses = [
+        status
+        for status in STATUSES
+        if any(row.figures is not None and row.figures.status == status for row in rows)
+    ]
+
+    def same(values: Iterable[str]) -> list[tuple[str, str]]:
+        return [(value, value) for value in values]
+
+    filters = [
+        ("unit", "预算单位", "全部单位", same(dict.fromkeys(row.unit_name for row in rows))),
+        ("self-grade", "自评等级", "全部", same(grade_order(declared))),
+        ("reviewed-grade", "复核等级", "全部", same(grade_order(reviewed))),
+        ("status", "复核状态", "全部", same(statuses)),
+        ("checks", "检查项", "全部", [(c.check, f"{c.title}（{c.projects}）") for c in checks]),
+    ]
+    if any(row.resubmitted for row in rows):
+        filters.append(("resubmitted", "重复报送", "全部", same([_RESUBMITTED])))
+    return [
+        {"name": name, "label": label, "everything": everything, "options": options,
+         "token": name == "checks"}
+        for name, label, everything, options in filters
+        if options
+    ]  # fmt: skip
+
+
+#: What the page's template may call besides the values it is given.
+_HELPERS = {
+    "score": fmt.score,
+    "money": fmt.money,
+    "rate": fmt.rate,
+    "grades": _grades,
+    "run_states": RUN_STATES,
+    "severity_labels": SEVERITY_LABELS,
+    "row_data": _row_data,
+}
 
 
 def index_html(
@@ -331,11 +441,15 @@ def index_html(
     summary_href: str | None = None,
 ) -> str:
     """The whole ``index.html`` page; ``summary_href`` links the run's summary workbook."""
-    counts = {state: sum(1 for row in rows if row.state == state) for state in RUN_STATES}
+    runs = [run for row in rows for run in (row, *row.copies)]
+    counts = {state: sum(1 for run in runs if run.state == state) for state in RUN_STATES}
     units = unit_summaries(rows)
+    checks = check_counts(rows)
+    copies = sum(len(row.copies) for row in rows)
     meta = (
-        f"共 {len(rows)} 个项目（{len(units)} 个预算单位）：完成 {counts['done']}，"
-        f"未变 {counts['skipped']}，失败 {counts['failed']}"
+        f"共 {len(rows)} 个项目（{len(units)} 个预算单位）"
+        + (f"，另有 {copies} 份重复报送（同一年度、单位与项目名称，只计一次）" if copies else "")
+        + f"：完成 {counts['done']}，未变 {counts['skipped']}，失败 {counts['failed']}"
         + (f"；{len(unreadable)} 个文件无法读取" if unreadable else "")
         + (f"。生成于 {generated_at}" if generated_at else "")
     )
@@ -346,12 +460,12 @@ def index_html(
         "css": Markup(_CSS),  # ours, constant
         "script": Markup(_SCRIPT),  # ours, constant
         "charts": _charts(rows),
-        "filters": _filters(rows),
+        "filters": _filters(rows, checks),
         "project_columns": _COLUMNS,
         "unit_columns": _UNIT_COLUMNS,
         "rows": rows,
         "units": units,
-        "checks": check_counts(rows),
+        "checks": checks,
         "rules": shared_rules(rows),
         "unreadable": unreadable or [],
         "without_form": without_form or [],

@@ -6,7 +6,7 @@ few enough columns to print legibly on A4 landscape:
 - 项目 — one row per project: unit, name (linked to its review), year, the declared /
   computed / reviewed totals and grades, 自评 − 复核, 偏离度, errors, warnings, review status;
 - 预算与运行 — the same projects: budget, executed, execution rate, how its run went, why it
-  failed, its folder and source file;
+  failed, its folder and source files (a project sent twice is one row, 重复报送, filled);
 - 单位 — one row per unit: projects, full-mark self-scores (and whether all were),
   mean and max of 自评 − 复核, mean 偏离度, errors, warnings, shared rules, and the
   projects per self grade and per reviewed grade;
@@ -90,6 +90,7 @@ BUDGET_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
     ("出错原因", 30, None),
     ("项目文件夹", 30, None),
     ("来源文件", 34, None),
+    ("重复报送", 12, None),
 )
 UNIT_COLUMNS: tuple[tuple[str, int, str | None], ...] = (
     ("预算单位", 24, None),
@@ -188,7 +189,7 @@ def _projects(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
                 else [None] * 11
             ),
         ]  # fmt: skip
-        _row(sheet, PROJECT_COLUMNS, values, link=row.review_href)
+        _row(sheet, PROJECT_COLUMNS, values, flagged=row.resubmitted, link=row.review_href)
 
 
 def _budgets(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
@@ -202,9 +203,10 @@ def _budgets(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
             RUN_STATES.get(row.state, row.state),
             row.error,
             row.folder,
-            row.source,
+            "\n".join(one.source for one in (row, *row.copies)),
+            row.resubmission_note or None,
         ]
-        _row(sheet, BUDGET_COLUMNS, values, link=row.review_href)
+        _row(sheet, BUDGET_COLUMNS, values, flagged=row.resubmitted, link=row.review_href)
 
 
 def _units(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
