@@ -70,6 +70,34 @@ def test_review_opens_offline_and_prints_on_a4(out: Path, tmp_path: Path) -> Non
     assert width == pytest.approx(595, abs=1) and height == pytest.approx(842, abs=1)
 
 
+#: Cells whose content sticks out of them (it would print over, or show over, its neighbours).
+SPILLING = """() => Array.from(document.querySelectorAll("table.pe-scores td, table.pe-card td"))
+    .filter(cell => cell.scrollWidth > cell.clientWidth + 1
+        || Array.from(cell.querySelectorAll(".pe-clamp")).some(
+            clamp => clamp.getBoundingClientRect().bottom > cell.getBoundingClientRect().bottom + 1))
+    .map(cell => cell.textContent.slice(0, 40))"""
+
+
+def test_nothing_spills_at_phone_width_or_in_print(out: Path) -> None:
+    review = out / "2020-古美路街道-组团式服务联系群众专项-6cab03" / "review.html"
+    with launch_browser() as browser, open_offline(browser, review) as (page, requested):
+        assert requested == []
+        page.set_viewport_size({"width": 390, "height": 844})
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1]  # the page itself never scrolls sideways
+        assert page.evaluate(SPILLING) == []
+        # The score table keeps readable columns and scrolls inside its own box.
+        box = page.locator("div.pe-review:has(> table.pe-scores)")
+        assert box.evaluate("node => node.scrollWidth > node.clientWidth")
+        assert box.evaluate("node => getComputedStyle(node).overflowX") == "auto"
+        # Printed, a long 评分规则 stays within its two lines (the whole text is in review.xlsx).
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": A4_CONTENT_WIDTH, "height": 960})
+        assert page.evaluate(SPILLING) == []
+
+
 def test_index_opens_offline_and_sorts(out: Path, tmp_path: Path) -> None:
     with (
         launch_browser() as browser,

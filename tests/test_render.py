@@ -351,3 +351,14 @@ def test_the_score_table_shows_each_rule_and_remark_and_the_national_values(
     cells = re.findall(r"<td>([^<]*)</td>", table)
     assert first.target.text in cells and first.actual.text in cells  # columns of their own
     assert "指标值 " not in re.sub(r"<[^>]+>", "", table)  # not squeezed into the name cell
+
+
+def test_a_findings_text_is_shown_once_in_its_row(tmp_path: Path) -> None:
+    review = review_of(seed(), tmp_path)
+    item = next(item for item in review.indicators if item.findings)
+    message = item.findings[0].message
+    # Two checks (or one check twice) saying the same thing of one indicator: one line.
+    twice = replace(item.findings[0], check="rule.points")
+    item.findings.append(twice)
+    row = next(row for row in render.score_table(review).split("<tr") if message in text_of(row))
+    assert text_of(row).count(message) == 1

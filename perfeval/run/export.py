@@ -85,6 +85,7 @@ a.anchor-link { display: none; }
   thead { display: table-header-group; }
   tr, img, svg, pre { break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; }
+  .cell.text_cell { break-after: avoid; page-break-after: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 """

@@ -89,12 +89,26 @@ _STYLE = """
   -webkit-box-orient: vertical; overflow: hidden; }
 .pe-review.pe-review .pe-narrative p { white-space: pre-wrap; margin: 0.2em 0 0.6em; }
 .pe-review.pe-review table.pe-signoff td { height: 2.4em; width: 30%; }
+.pe-review.pe-review .pe-num .pe-muted { white-space: normal; }
 @page { size: A4; margin: 15mm 12mm; }
 @media print {
   .pe-review.pe-review { font-size: 9.5pt; max-width: none; }
   .pe-review.pe-review tr, .pe-review.pe-review li { break-inside: avoid; page-break-inside: avoid; }
   .pe-review.pe-review thead { display: table-header-group; }
   .pe-review.pe-review * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .pe-review.pe-review .pe-clamp { overflow: hidden !important; }
+  .pe-review.pe-review > p:first-child { break-after: avoid; page-break-after: avoid; }
+  .pe-review.pe-review tr.pe-row-total { break-before: avoid; page-break-before: avoid; }
+  .pe-review.pe-review:has(> table.pe-totals), .pe-review.pe-review .pe-history {
+    break-inside: avoid; break-after: avoid; }
+  .pe-review.pe-review mark.pe-quoted { text-decoration: underline 1.5px; text-underline-offset: 2px; }
+  .pe-review.pe-review table.pe-signoff td { height: 3.2em; }
+}
+@media screen and (max-width: 640px) {
+  .pe-review.pe-review:has(> table.pe-scores) { overflow-x: auto; }
+  .pe-review.pe-review table.pe-scores { min-width: 800px; }
+  .pe-review.pe-review table.pe-card th { white-space: normal; }
+  .pe-review.pe-review table.pe-card td:not([colspan]) { overflow-wrap: break-word; }
 }
 """.replace("FONTS", FONT_STACK)
 # Every rule names .pe-review twice: JupyterLab styles rendered tables with
