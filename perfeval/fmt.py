@@ -1,13 +1,22 @@
-"""How figures are shown to a reviewer: one place for money, rates and scores."""
+"""How figures are shown to a reviewer: one place for money, rates and scores; and text as
+the XML of a workbook or a Word document can hold it (``xml_text``)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["money", "plain", "rate", "score", "width"]
+__all__ = ["money", "plain", "rate", "score", "width", "xml_text"]
 
 _CENT = Decimal("0.01")
+# What XML 1.0 cannot hold: C0 controls but tab and line breaks, surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML cannot carry (lxml refuses them outright)."""
+    return _NOT_XML.sub("", text)
 
 
 def money(value: Decimal | None) -> str:

@@ -1,7 +1,8 @@
-"""The time perfeval writes into what it makes, and workbooks that are the same bytes each run.
+"""The time perfeval writes into what it makes, and workbooks and Word documents that are the
+same bytes each run.
 
 ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention: seconds since 1970, UTC) pins
-it: set, every workbook says that moment — in its properties, its hidden metadata and the
+it: set, every workbook and report says that moment — in its properties, its hidden metadata and the
 dates of its zip entries — so two runs on the same forms give identical files (the test that
 warm and fresh kernels write the same reviews relies on it). Unset, it is now.
 """
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 
 from .exceptions import PerfevalError
 
-__all__ = ["now", "pinned", "workbook_bytes"]
+__all__ = ["now", "office_bytes", "pinned"]
 
 _CORE = "docProps/core.xml"
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
@@ -40,10 +41,11 @@ def now() -> datetime:
     return pinned() or datetime.now().astimezone()
 
 
-def workbook_bytes(workbook: object) -> bytes:
-    """``workbook`` (openpyxl) saved to bytes; with the time pinned, the same bytes every run."""
+def office_bytes(document: object) -> bytes:
+    """``document`` (an openpyxl workbook or a python-docx document: both save to a zip with
+    ``docProps/core.xml``) as bytes; with the time pinned, the same bytes every run."""
     buffer = io.BytesIO()
-    workbook.save(buffer)  # type: ignore[attr-defined]
+    document.save(buffer)  # type: ignore[attr-defined]
     moment = pinned()
     if moment is None:
         return buffer.getvalue()

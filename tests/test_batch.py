@@ -28,6 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from outputs import project_folders
 from perfeval import RunError, cli
 from perfeval.names import MAX_NAME, safe_name
 from perfeval.read.forms import read_form
@@ -196,7 +197,7 @@ def test_run_on_a_mixed_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
     entries = manifest(out)
     assert len(entries) == 5 and all(e["result"] == "ok" for e in entries.values())
     assert SEED_FOLDER in entries
-    folders = sorted(p for p in out.iterdir() if p.is_dir())
+    folders = project_folders(out)
     assert sorted(p.name for p in folders) == sorted(entries)
     index = (out / "index.html").read_text(encoding="utf-8")
     for folder in folders:
@@ -391,7 +392,7 @@ def test_an_interrupted_run_leaves_nothing_half_done_and_resumes(tmp_path: Path)
     assert not any(pid_alive(pid) for pid in started)
     assert partials(out) == []
     entries = manifest(out)
-    for folder in (p for p in out.iterdir() if p.is_dir()):
+    for folder in project_folders(out):
         complete = (folder / "review.html").exists()
         assert complete == (entries.get(folder.name, {}).get("result") == "ok")
     finished = sum(1 for e in entries.values() if e["result"] == "ok")

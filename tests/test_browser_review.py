@@ -36,6 +36,7 @@ from browser_support import (
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from outputs import project_folders
 from perfeval.read.forms import read_form
 from perfeval.review.store import AdjustmentStore
 
@@ -179,7 +180,7 @@ def test_the_index_opens_each_projects_notebook_in_jupyterlab(tmp_path: Path) ->
     done = subprocess.run([sys.executable, "-m", "perfeval", "run", "forms"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    [folder] = [p.name for p in (tmp_path / "outputs").iterdir() if p.is_dir()]
+    [folder] = [p.name for p in project_folders(tmp_path / "outputs")]
 
     with jupyterlab_server(tmp_path) as lab, launch_browser() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 1400})

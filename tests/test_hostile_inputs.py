@@ -95,7 +95,13 @@ def seed_package(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The members of the seed workbook (as ``formgen`` writes it), by name."""
     path = fg.write_xlsx(fg.seed_rows(), tmp_path_factory.mktemp("seed") / "seed.xlsx")
     with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
+        members = {name: archive.read(name) for name in archive.namelist()}
+    # The relationships prefix declared on the root, as Excel writes it (openpyxl on lxml
+    # declares it on each <sheet>), so the tests can add sheets that use it.
+    declaration = b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    workbook = members["xl/workbook.xml"].replace(declaration, b"")
+    members["xl/workbook.xml"] = workbook.replace(b"<workbook", b"<workbook" + declaration, 1)
+    return members
 
 
 SHEET = "xl/worksheets/sheet1.xml"

@@ -39,6 +39,7 @@ import pytest
 from browser_support import launch_browser, open_offline
 from test_batch import standin_notebook
 
+from outputs import project_folders
 from perfeval import cli
 from perfeval.model import Evaluation
 from perfeval.names import MAX_NAME
@@ -272,6 +273,51 @@ def test_review_pages_show_the_form_as_text(hostile: Path) -> None:
         assert Markup(page).text.count(JINJA) >= 10
 
 
+def test_the_units_own_account_shows_every_narrative_as_text(hostile: Path) -> None:
+    for path in review_pages(hostile / "out"):
+        page = path.read_text(encoding="utf-8")
+        section = re.search(r'<section class="pe-narrative">.*?</section>', page, re.S)
+        assert section is not None
+        assert live_markup(section.group(0)) == []
+        text = Markup(section.group(0)).text
+        for index, (label, _, attr) in enumerate(HEADER):
+            if attr in NARRATIVES:  # each written twice: as the form has it, whole
+                assert payload(label, index) * 2 in text, label
+        # The passage text.repeated quotes is marked, and stays text inside its mark.
+        marks = re.findall(r'<mark class="pe-quoted"[^>]*>(.*?)</mark>', section.group(0), re.S)
+        assert marks and all("<script>" not in mark and "&lt;script&gt;" in mark for mark in marks)
+
+
+def docx_texts(path: Path) -> list[str]:
+    import docx
+
+    document = docx.Document(str(path))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return [paragraph.text for paragraph in document.paragraphs] + cells
+
+
+def test_the_units_reports_carry_the_form_as_text(hostile: Path) -> None:
+    folder = hostile / "out" / "复核报告"
+    [report] = list(folder.iterdir())  # both forms are one unit's
+    assert report.suffix == ".docx" and report.parent == folder
+    assert report.name.startswith("=cmd") is False and "<" not in report.name
+    with zipfile.ZipFile(report) as package:
+        names = package.namelist()
+        body = package.read("word/document.xml").decode("utf-8")
+        relations = package.read("word/_rels/document.xml.rels").decode("utf-8")
+    # No field, no hyperlink, no external relation, no macro: nothing Word would act on.
+    for live in ("<w:fldSimple", "<w:instrText", "<w:hyperlink", "<w:fldChar"):
+        assert live not in body, live
+    assert 'TargetMode="External"' not in relations
+    assert not any(name.endswith((".bin", "vbaProject.bin")) for name in names)
+    texts = "\n".join(docx_texts(report))
+    assert payload("项目名称") in texts and payload("预算单位", 1) in texts
+    # The two files are one project sent twice: one row, flagged, counted once.
+    assert "重复报送（2 份）" in texts and "2 个项目" not in texts
+    index = (hostile / "out" / "index.html").read_text(encoding="utf-8")
+    assert f'href="{quote("复核报告")}/{quote(report.name)}"' in index
+
+
 def test_index_shows_the_form_as_text(hostile: Path) -> None:
     page = (hostile / "out" / "index.html").read_text(encoding="utf-8")
     assert live_markup(page, scripts=1) == []  # the sorter is the index's only script
@@ -498,7 +544,7 @@ def test_project_names_cannot_leave_the_output_folder(tmp_path: Path) -> None:
     entries = Manifest.load(out / MANIFEST_NAME).projects
     failed = {k: v["error"] for k, v in entries.items() if v["result"] != "ok"}
     assert code == 0 and failed == {}
-    folders = [p for p in out.iterdir() if p.is_dir()]
+    folders = project_folders(out)
     assert len(folders) == len(expected) == len(entries)  # one folder a form, no collision
     assert {p.name: names_ok(p.name) for p in folders} == {p.name: [] for p in folders}
     computed = {}

@@ -18,6 +18,7 @@ import formgen as fg
 import openpyxl
 import pytest
 
+from outputs import project_folders
 from perfeval.check import catalogue as catalogue_module
 from perfeval.check.catalogue import run_checks
 from perfeval.cli import main
@@ -141,7 +142,7 @@ def test_a_batch_goes_on_past_a_bad_form_and_a_name_that_is_not_utf8(tmp_path: P
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "自评表.txt" in index and "huge.txt" in index
     assert (out / "summary.xlsx").is_file()
-    [folder] = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    [folder] = project_folders(out)
     assert (folder / "review.html").is_file() and (folder / "review.xlsx").is_file()
     for path in out.rglob("*"):
         os.fsencode(str(path)).decode("utf-8")  # every output name is valid UTF-8

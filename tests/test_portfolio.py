@@ -16,6 +16,7 @@ import dataclasses
 import json
 import re
 import shutil
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pytest
 import seedforms as sf
 from browser_support import launch_browser, open_offline
 
+from outputs import project_folders
 from perfeval import cli
 from perfeval.check.catalogue import catalogue
 from perfeval.model import Evaluation
@@ -34,6 +36,7 @@ from perfeval.review.build import load_review
 from perfeval.review.portfolio import (
     FIGURES_VERSION,
     NO_GRADE,
+    Move,
     PortfolioRow,
     ProjectFigures,
     check_counts,
@@ -50,6 +53,12 @@ from perfeval.run.manifest import MANIFEST_NAME, Manifest
 from perfeval.run.names import folder_names
 from perfeval.show.index import index_html
 from perfeval.show.summary import SHEETS, write_summary_workbook
+from perfeval.show.unitreport import (
+    REPORTS_DIR,
+    SUMMARY_HEADINGS,
+    report_name,
+    write_unit_reports,
+)
 from perfeval.wording import rule_key
 
 D = Decimal
@@ -365,6 +374,100 @@ def test_the_tables_sort_checks_lead_to_their_projects_and_charts_follow(
         assert column("checks", 2) == sorted(column("checks", 2))
 
 
+# --- 复核报告 -------------------------------------------------------------------------
+
+
+def read_docx(path: Path) -> tuple[list[str], list[list[str]], Any]:
+    """A Word document read back: its paragraphs, its first table's rows, the document."""
+    import docx
+
+    document = docx.Document(str(path))
+    table = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    return [p.text for p in document.paragraphs], table, document
+
+
+def test_each_unit_gets_a_report_that_reads_back(rows: list[PortfolioRow], tmp_path: Path) -> None:
+    from docx.oxml.ns import qn
+
+    seed = next(row for row in rows if row.folder == "A1")
+    merged = one_per_project([*rows, sent_again(seed)])
+    written = write_unit_reports(merged, tmp_path, "2026-12-04 09:00")
+    assert [path.parent for path in written] == [tmp_path / REPORTS_DIR] * 2
+    assert [path.name for path in written] == [report_name(GUMEI), report_name(JIANGCHUAN)]
+    paragraphs, table, document = read_docx(written[0])
+    assert paragraphs[0] == f"{GUMEI}项目绩效自评复核报告"
+    assert "2 个项目" in paragraphs[1] and "另有 1 份重复报送" in paragraphs[1]
+    assert "平均偏离度 7.81%" in paragraphs[1]  # (7/96 + 8/96) / 2
+    assert table[0] == list(SUMMARY_HEADINGS)
+    assert table[1] == [
+        f"{SEED_NAME}\n重复报送（2 份）", "96", "89", "7 分（7.29%）",
+        "填报合计 96 分与各项相加 89 分不符",
+    ]  # fmt: skip
+    # 甲项目: the adjustment that moved most points first, each with its reason.
+    assert table[2] == [
+        "甲项目", "96", "88", "8 分（8.33%）",
+        "“项目完成及时率” 14 → 8 分：两项工作延期完成；“长效管理机制健全性” 8 → 6 分：长效机制未见制度文件",
+    ]  # fmt: skip
+    text = "\n".join(paragraphs)
+    # Each project's conclusion, as its review page opens.
+    assert (
+        "自评（填报）96 分（优秀），各项相加 96 分（优秀），复核 88 分（良好）；偏离度 8.33%"
+        in text
+    )
+    assert "“项目完成及时率”：14 → 8 分。两项工作延期完成" in text
+    assert "重复报送（2 份）：以 A1.txt 为准，另见 A1.xlsx。" in text
+    assert "复核人（签字）" in text and "审核人（签字）" in text
+    # Chinese fonts named for East Asian text, on A4.
+    fonts = document.styles["Normal"].element.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    runs = [run for p in document.paragraphs for run in p.runs if run.text.strip()]
+    assert runs and all(
+        run.element.rPr.rFonts.get(qn("w:eastAsia")) in ("宋体", "黑体") for run in runs
+    )
+    section = document.sections[0]
+    assert section.page_width is not None and section.page_height is not None
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    # A project that could not be reviewed says why, and counts nowhere.
+    failed = dataclasses.replace(rows[2], folder="F", project="坏项目", figures=None,
+                                 state="failed", error="第 3 行：权重不是数字")  # fmt: skip
+    [_, path] = write_unit_reports([seed, failed], tmp_path / "again")
+    paragraphs, table, _ = read_docx(path)
+    assert table[1] == ["坏项目", "—", "—", "—", "未能复核：第 3 行：权重不是数字"]
+
+
+def test_reports_of_hostile_text_stay_text_and_inside_their_folder(
+    rows: list[PortfolioRow], tmp_path: Path
+) -> None:
+    seed = next(row for row in rows if row.folder == "A1")
+    assert seed.figures is not None
+    unit = "../../" + HOSTILE + "\x07\x1b[31m" + "长" * 300
+    reason = "=cmd|' /C calc'!A0 <w:fldSimple w:instr=\"DDE\"/>\x00"
+    move = Move("政策知晓率", D(8), D(6), reason)
+    hostile = dataclasses.replace(
+        seed, unit=unit, project=HOSTILE,
+        figures=dataclasses.replace(seed.figures, moves=(move,), opinion=HOSTILE),
+    )  # fmt: skip
+    [path] = write_unit_reports([hostile], tmp_path)
+    assert path.parent == tmp_path / REPORTS_DIR and len(path.name.encode()) <= 255
+    paragraphs, table, document = read_docx(path)
+    text = "\n".join(paragraphs + [cell for row in table for cell in row])
+    assert HOSTILE in text and "=cmd|' /C calc'!A0 <w:fldSimple" in text
+    assert "\x07" not in text and "\x00" not in text
+    assert len(document.core_properties.title) == 255
+    with zipfile.ZipFile(path) as package:
+        body = package.read("word/document.xml").decode("utf-8")
+    assert "<w:fldSimple" not in body and "<w:hyperlink" not in body
+
+
+def test_reports_are_the_same_bytes_with_the_time_pinned(
+    rows: list[PortfolioRow], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    first = write_unit_reports(rows, tmp_path / "a")
+    second = write_unit_reports(rows, tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
 # --- per check -----------------------------------------------------------------------
 
 
@@ -511,7 +614,7 @@ def summary_rows(out: Path) -> dict[str, dict[str, object]]:
 
 @pytest.mark.slow
 def test_a_run_writes_the_portfolio_and_a_workbook_per_project(run: Path) -> None:
-    folders = sorted(p for p in run.iterdir() if p.is_dir())
+    folders = project_folders(run)
     assert len(folders) == 2
     for folder in folders:
         assert (folder / "review.html").is_file() and (folder / "review.xlsx").is_file()

@@ -24,7 +24,9 @@ import nbformat
 import pytest
 from test_batch import FAIL_IF_BAD, REAL_NOTEBOOK, rows_named, standin_notebook
 
+from outputs import project_folders
 from perfeval.run.batch import RunOptions, run_batch
+from perfeval.show.unitreport import REPORTS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,8 +73,8 @@ def same_outputs(one: Path, other: Path) -> list[str]:
     """Assert two runs' outputs are the same: the project folders, each executed notebook
     cell by cell (``normalised``), the HTML reviews, workbooks, index and summary byte for
     byte. Returns the project folders."""
-    folders = sorted(p.name for p in one.iterdir() if p.is_dir())
-    assert sorted(p.name for p in other.iterdir() if p.is_dir()) == folders
+    folders = [p.name for p in project_folders(one)]
+    assert [p.name for p in project_folders(other)] == folders
     for folder in folders:
         here, there = one / folder, other / folder
         assert normalised(here / "review.ipynb", one) == normalised(there / "review.ipynb", other)
@@ -82,6 +84,12 @@ def same_outputs(one: Path, other: Path) -> list[str]:
                 assert (here / name).read_bytes() == (there / name).read_bytes(), (folder, name)
     for name in ("summary.xlsx", "index.html"):
         assert (one / name).read_bytes() == (other / name).read_bytes(), name
+    reports = sorted((one / REPORTS_DIR).iterdir())
+    assert reports and [p.name for p in sorted((other / REPORTS_DIR).iterdir())] == [
+        p.name for p in reports
+    ]
+    for report in reports:
+        assert report.read_bytes() == (other / REPORTS_DIR / report.name).read_bytes(), report
     return folders
 
 

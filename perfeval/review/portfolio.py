@@ -38,6 +38,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from .. import fmt
 from ..check.catalogue import catalogue
 from ..exceptions import PerfevalError
 from ..grades import DISTRICT_BANDS, NATIONAL_BANDS
@@ -64,6 +65,7 @@ __all__ = [
     "grade_counts",
     "grade_order",
     "grade_scale",
+    "grades_text",
     "href",
     "lab_link",
     "listed",
@@ -182,6 +184,26 @@ class ProjectFigures:
     @property
     def full_marks(self) -> bool:
         return self.self_total >= FULL_MARKS
+
+    def deviation_reasons(self, limit: int = 3) -> list[str]:
+        """Why the reviewed total is not the 自评 total, biggest first: a declared 合计 the
+        rows do not add up to, then the adjustments that moved most points, each with its
+        reason (at most ``limit``, then how many more)."""
+        reasons = []
+        if self.declared is not None and self.declared != self.computed:
+            reasons.append(
+                f"填报合计 {fmt.score(self.declared)} 分与各项相加 "
+                f"{fmt.score(self.computed)} 分不符"
+            )
+        moves = sorted(self.moves, key=lambda m: -abs((m.self_score or 0) - m.reviewed))
+        for move in moves[:limit]:
+            reasons.append(
+                f"“{move.indicator}” {fmt.score(move.self_score)} → {fmt.score(move.reviewed)}"
+                f" 分：{move.reason}"
+            )
+        if len(moves) > limit:
+            reasons.append(f"另有 {len(moves) - limit} 项调整")
+        return reasons
 
     @property
     def self_grade(self) -> str:
@@ -401,6 +423,11 @@ def grade_order(grades: Iterable[str]) -> list[str]:
     known = [grade for grade in _GRADE_ORDER if grade in unique]
     other = sorted(unique - set(_GRADE_ORDER) - {NO_GRADE})
     return known + other + ([NO_GRADE] if NO_GRADE in unique else [])
+
+
+def grades_text(counts: dict[str, int]) -> str:
+    """Grade counts best first as text: ``优秀 2、良好 1``; ``—`` for none."""
+    return "、".join(f"{grade} {counts[grade]}" for grade in grade_order(counts)) or "—"
 
 
 #: The two grade scales, as the portfolio names them: a form grades on one or the other, and

@@ -51,6 +51,7 @@ from ..review.portfolio import PortfolioRow, ProjectFigures, href, lab_link, one
 from ..review.store import AdjustmentStore
 from ..show.index import index_html
 from ..show.summary import SUMMARY_NAME, write_summary_workbook
+from ..show.unitreport import REPORTS_DIR, write_unit_reports
 from ..stamp import now
 from .execute import (
     HTML_NAME,
@@ -404,6 +405,7 @@ class RunReport:
     manifest: Path
     summary: Path | None = None  # summary.xlsx
     unwritten: list[str] = field(default_factory=list)  # why a portfolio file is missing
+    reports: Path | None = None  # the folder of the units' 复核报告
 
     def count(self, state: str) -> int:
         return sum(1 for project in self.projects if project.state == state)
@@ -430,6 +432,8 @@ class RunReport:
             lines.append(f"索引：{self.index}")
         if self.summary is not None:
             lines.append(f"汇总表：{self.summary}")
+        if self.reports is not None:
+            lines.append(f"各单位复核报告：{self.reports}")
         return "\n".join(lines)
 
 
@@ -513,8 +517,8 @@ def _unwritable(path: Path, error: BaseException) -> str:
 
 
 def _write_portfolio_file(path: Path, write: Callable[[], object]) -> str | None:
-    """Write ``index.html`` or ``summary.xlsx``; None when written, else why not (the run's
-    reviews stand: its report says which files are missing)."""
+    """Write ``index.html``, ``summary.xlsx`` or the 复核报告; None when written, else why
+    not (the run's reviews stand: its report says which files are missing)."""
     try:
         write()
         return None
@@ -648,16 +652,22 @@ def run_batch(
         unprinted = _print_reviews(projects, out_dir, record) if options.pdf else []
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
         rows = one_per_project(portfolio_row(project, served) for project in projects)
+        generated_at = now().strftime("%Y-%m-%d %H:%M")
         page = index_html(
             rows,
             unreadable=[str(error) for error in read.errors],
             without_form=[str(notice) for notice in read.skipped],
-            generated_at=now().strftime("%Y-%m-%d %H:%M"),
+            generated_at=generated_at,
             summary_href=SUMMARY_NAME,
+            reports=True,
         )
+        reports = out_dir / REPORTS_DIR
         problems = {
             index: _write_portfolio_file(index, lambda: write_atomic(index, page)),
             summary: _write_portfolio_file(summary, lambda: write_summary_workbook(rows, summary)),
+            reports: _write_portfolio_file(
+                reports, lambda: write_unit_reports(rows, out_dir, generated_at)
+            ),
         }
     return RunReport(
         projects,
@@ -668,4 +678,5 @@ def run_batch(
         manifest.path,
         summary if problems[summary] is None else None,
         [*unrecorded, *unprinted, *(p for p in problems.values() if p is not None)],
+        reports if problems[reports] is None else None,
     )

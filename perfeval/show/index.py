@@ -38,12 +38,14 @@ from ..review.portfolio import (
     grade_counts,
     grade_order,
     grade_scale,
+    grades_text,
     shared_rules,
     unit_summaries,
 )
 from ..review.store import STATUSES
 from .charts import FONT_STACK, Point, Series, grouped_bars, scatter
 from .templating import environment
+from .unitreport import report_href
 
 __all__ = ["index_html"]
 
@@ -302,11 +304,6 @@ _UNIT_COLUMNS = (
 _SELF_COLOUR, _REVIEWED_COLOUR = "#d4a72c", "#0969da"
 
 
-def _grades(counts: dict[str, int]) -> str:
-    """Grade counts best first as text: ``优秀 2、良好 1``; ``—`` for none."""
-    return "、".join(f"{grade} {counts[grade]}" for grade in grade_order(counts)) or "—"
-
-
 def _charts(rows: list[PortfolioRow]) -> dict[str, Markup | None] | None:
     """The two SVG charts (drawn and escaped by ``charts``); None with nothing to chart."""
     scales = by_grade_scale(rows)
@@ -424,10 +421,11 @@ _HELPERS = {
     "score": fmt.score,
     "money": fmt.money,
     "rate": fmt.rate,
-    "grades": _grades,
+    "grades": grades_text,
     "run_states": RUN_STATES,
     "severity_labels": SEVERITY_LABELS,
     "row_data": _row_data,
+    "report_href": report_href,
 }
 
 
@@ -439,8 +437,10 @@ def index_html(
     generated_at: str = "",
     title: str = "绩效自评复核汇总",
     summary_href: str | None = None,
+    reports: bool = False,
 ) -> str:
-    """The whole ``index.html`` page; ``summary_href`` links the run's summary workbook."""
+    """The whole ``index.html`` page; ``summary_href`` links the run's summary workbook,
+    ``reports`` each unit's 复核报告 (``perfeval.show.unitreport``)."""
     runs = [run for row in rows for run in (row, *row.copies)]
     counts = {state: sum(1 for run in runs if run.state == state) for state in RUN_STATES}
     units = unit_summaries(rows)
@@ -457,6 +457,7 @@ def index_html(
         "title": title,
         "meta": meta,
         "summary_href": summary_href,
+        "reports": reports,
         "css": Markup(_CSS),  # ours, constant
         "script": Markup(_SCRIPT),  # ours, constant
         "charts": _charts(rows),

@@ -45,7 +45,7 @@ from ..review.portfolio import (
     unit_summaries,
 )
 from ..review.portfolio import check_counts as count_checks
-from ..stamp import workbook_bytes
+from ..stamp import office_bytes
 from .xlsx import fill
 
 __all__ = [
@@ -268,5 +268,5 @@ def write_summary_workbook(rows: list[PortfolioRow], path: Path) -> Path:
         write(workbook.create_sheet(title), rows)
     workbook.properties.title = "绩效自评复核汇总"
     workbook.properties.creator = "perfeval"
-    write_atomic(Path(path), workbook_bytes(workbook))
+    write_atomic(Path(path), office_bytes(workbook))
     return Path(path)

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -60,7 +59,7 @@ from ..review.workbook import (
     TOTAL_LABELS,
     split_actual,
 )
-from ..stamp import now, workbook_bytes
+from ..stamp import now, office_bytes
 from .labels import evidence_text
 
 __all__ = [
@@ -107,7 +106,7 @@ def fill(cell: Any, value: object) -> Any:
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        text = fmt.xml_text(value)
         if len(text) > _MAX_TEXT:
             text = text[: _MAX_TEXT - 1] + "…"
         cell.value = text
@@ -152,7 +151,8 @@ def write_review_workbook(review: Review, path: Path) -> Path:
     meta = workbook.create_sheet(META_SHEET)
     _write_meta(meta, review)
     meta.sheet_state = "hidden"
-    workbook.properties.title = f"{review.evaluation.project.name or '未命名项目'} 复核表"
+    name = review.evaluation.project.name or "未命名项目"
+    workbook.properties.title = fmt.xml_text(f"{name} 复核表")[:255]
     workbook.properties.creator = "perfeval"
     _save_atomically(workbook, path)
     return path
@@ -160,7 +160,7 @@ def write_review_workbook(review: Review, path: Path) -> Path:
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:
     try:
-        write_atomic(path, workbook_bytes(workbook))
+        write_atomic(path, office_bytes(workbook))
     except OSError as error:
         raise PerfevalError(
             f"无法写入复核工作簿 {path}（{error.strerror or error}）；请检查该文件夹是否存在且可写"
@@ -290,7 +290,7 @@ def _write_indicator_row(sheet: Worksheet, row: int, item: IndicatorReview) -> N
 
 def _comment(text: str) -> Comment:
     lines = sum(1 + len(line) // 24 for line in text.splitlines())
-    return Comment(text, "perfeval", height=min(400, 20 + 16 * lines), width=360)
+    return Comment(fmt.xml_text(text), "perfeval", height=min(400, 20 + 16 * lines), width=360)
 
 
 def _score_validation(weight: Decimal) -> DataValidation:

@@ -1,0 +1,258 @@
+"""复核报告: a unit's review report as a Word document, what a review firm hands to a finance
+bureau.
+
+One ``.docx`` per 预算单位, in ``复核报告/`` beside ``index.html`` (each linked from the
+index's units table), made from the portfolio's rows — the same figures the index and
+``summary.xlsx`` show, a project sent twice counted once:
+
+1. the unit, the number of projects, their self and reviewed grades and how far the
+   self-scores sit above the reviewed ones;
+2. 一、复核结果汇总 — a table: 项目名称 | 自评得分 | 复核得分 | 偏差 | 主要偏差原因
+   (偏差 = 自评 − 复核 with 偏离度; the reasons are a 合计 the rows do not add up to
+   and the adjustments that moved most points, each with the reviewer's reason);
+3. 二、各项目复核结论 — each project's conclusion: the three totals and grades, the
+   review status and who reviewed, the findings by severity, every adjustment that moved
+   a score and why, the 复核意见; a project that could not be reviewed says why;
+4. lines for the reviewer and the lead to sign.
+
+Set on A4 in 宋体 (headings 黑体), named for East Asian text as Word needs them, so it opens
+in Chinese on any machine. Form text is text: characters XML cannot carry are dropped,
+nothing becomes a field or a formula, and a unit's name only ever becomes one safe file
+name (``report_name``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import fmt
+from ..atomic import write_atomic
+from ..exceptions import PerfevalError
+from ..findings import SEVERITY_LABELS
+from ..names import inside, safe_name
+from ..review.portfolio import (
+    NO_UNIT,
+    RUN_STATES,
+    PortfolioRow,
+    grades_text,
+    href,
+    unit_summaries,
+)
+from ..stamp import now, office_bytes
+
+if TYPE_CHECKING:
+    from docx.document import Document
+
+__all__ = ["REPORTS_DIR", "SUMMARY_HEADINGS", "report_href", "report_name", "write_unit_reports"]
+
+REPORTS_DIR = "复核报告"
+SUMMARY_HEADINGS = ("项目名称", "自评得分", "复核得分", "偏差", "主要偏差原因")
+BODY_FONT, HEADING_FONT = "宋体", "黑体"
+_PROPERTY_LIMIT = 255  # characters a document property (its title) holds
+
+
+def report_name(unit: str) -> str:
+    """The report's file name: the unit's name made safe, and a hash of the whole name so
+    two units whose safe names coincide never share a file."""
+    digest = hashlib.sha256(unit.encode("utf-8")).hexdigest()[:6]
+    return f"{safe_name(unit, 40, 120) or '未填单位'}-{digest}.docx"
+
+
+def report_href(unit: str) -> str:
+    """The link from ``index.html`` to the unit's report."""
+    return href(REPORTS_DIR, report_name(unit))
+
+
+def _text(value: object) -> str:
+    return fmt.xml_text(str(value))
+
+
+def _font(run: Any, name: str, size: float | None = None, bold: bool | None = None) -> None:
+    """Set a run's font for Latin and East Asian text alike (Word picks the East Asian font
+    for Chinese from ``w:eastAsia``, which python-docx's ``font.name`` does not set)."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    run.font.name = name
+    run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    if size is not None:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.font.bold = bold
+
+
+def _paragraph(document: Document, text: str, *, style: str | None = None) -> Any:
+    paragraph = document.add_paragraph(style=style)
+    _font(paragraph.add_run(_text(text)), BODY_FONT)
+    return paragraph
+
+
+def _heading(document: Document, text: str, level: int) -> None:
+    heading = document.add_heading(level=level)
+    _font(
+        heading.add_run(_text(text)), HEADING_FONT, 16 if level == 0 else 13 if level == 1 else 11
+    )
+
+
+def _cell(cell: Any, text: str, *, bold: bool = False, right: bool = False) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph = cell.paragraphs[0]
+    _font(paragraph.add_run(_text(text)), BODY_FONT, 9, bold)
+    if right:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _gap(row: PortfolioRow) -> str:
+    f = row.figures
+    if f is None:
+        return "—"
+    return f"{fmt.score(f.gap)} 分（{fmt.rate(f.deviation)}）"
+
+
+def _reasons(row: PortfolioRow) -> str:
+    f = row.figures
+    if f is None:
+        return f"未能复核：{row.error or RUN_STATES.get(row.state, row.state)}"
+    return "；".join(f.deviation_reasons()) or ("无偏差" if f.gap == 0 else "—")
+
+
+def _graded(total: Any, grade: str | None) -> str:
+    return f"{fmt.score(total)} 分（{grade or '无等级'}）"
+
+
+def _conclusion(document: Document, number: int, row: PortfolioRow) -> None:
+    """One project's conclusion, as its review page opens."""
+    _heading(document, f"{number}. {row.name}", 2)
+    if row.copies:
+        sources = "、".join(copy.source for copy in row.copies)
+        _paragraph(document, f"{row.resubmission_note}：以 {row.source} 为准，另见 {sources}。")
+    f = row.figures
+    if f is None:
+        _paragraph(document, f"未能复核（{row.source}）：{row.error or '没有复核结果'}。")
+        return
+    _paragraph(
+        document,
+        f"自评（填报）{_graded(f.declared, f.declared_grade)}，各项相加 "
+        f"{_graded(f.computed, f.computed_grade)}，复核 {_graded(f.reviewed, f.reviewed_grade)}；"
+        f"偏离度 {fmt.rate(f.deviation)}。复核状态：{f.status or '—'}。",
+    )
+    counts = [
+        (SEVERITY_LABELS[s], n)
+        for s, n in (("error", f.errors), ("warning", f.warnings), ("info", f.infos))
+        if n
+    ]
+    found = "，".join(f"{label} {n} 项" for label, n in counts)
+    _paragraph(document, f"检查发现：{found or '未发现问题'}。")
+    if f.declared is not None and f.declared != f.computed:
+        _paragraph(
+            document,
+            f"填报合计 {fmt.score(f.declared)} 分与各项自评分相加 {fmt.score(f.computed)} 分不符，"
+            "复核以各项相加为基础。",
+        )
+    if f.moves:
+        _paragraph(document, "改变得分的复核调整：")
+        for move in f.moves:
+            _paragraph(
+                document,
+                f"“{move.indicator}”：{fmt.score(move.self_score)} → {fmt.score(move.reviewed)} 分。"
+                f"{move.reason}",
+                style="List Number",
+            )
+    else:
+        _paragraph(document, "复核未调整任何指标的得分。")
+    if f.opinion:
+        _paragraph(document, f"复核意见：{f.opinion}")
+
+
+def _set_up(document: Document, title: str) -> None:
+    from docx.shared import Mm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
+        section.top_margin = section.bottom_margin = Mm(20)
+    normal = document.styles["Normal"]
+    _font(normal, BODY_FONT, 10.5)
+    properties = document.core_properties
+    properties.title, properties.author = _text(title)[:_PROPERTY_LIMIT], "perfeval"
+    moment = now().astimezone(UTC).replace(tzinfo=None)  # python-docx writes it as UTC
+    properties.created = properties.modified = moment
+
+
+def unit_report(unit: str, rows: list[PortfolioRow], generated_at: str = "") -> Document:
+    """The 复核报告 of one unit's projects (``rows``: one per project, ``one_per_project``)."""
+    import docx
+
+    [summary] = unit_summaries(rows)
+    document = docx.Document()
+    title = f"{unit}项目绩效自评复核报告" if unit != NO_UNIT else "项目绩效自评复核报告（未填单位）"
+    _set_up(document, title)
+    _heading(document, title, 0)
+    copies = sum(len(row.copies) for row in rows)
+    _paragraph(
+        document,
+        f"本报告汇总预算单位“{unit}”{summary.projects} 个项目的绩效自评复核结果"
+        + (f"（另有 {copies} 份重复报送，只计一次）" if copies else "")
+        + f"。自评等级：{grades_text(summary.self_grades)}；复核等级："
+        f"{grades_text(summary.reviewed_grades)}；自评 − 复核平均 {fmt.score(summary.gap_mean)} 分，"
+        f"平均偏离度 {fmt.rate(summary.deviation_mean)}。"
+        + (f"生成于 {generated_at}。" if generated_at else ""),
+    )
+    _heading(document, "一、复核结果汇总", 1)
+    table = document.add_table(rows=1, cols=len(SUMMARY_HEADINGS))
+    table.style = "Table Grid"
+    for cell, heading in zip(table.rows[0].cells, SUMMARY_HEADINGS, strict=True):
+        _cell(cell, heading, bold=True)
+    for row in rows:
+        f = row.figures
+        cells = table.add_row().cells
+        _cell(cells[0], row.name + (f"\n{row.resubmission_note}" if row.copies else ""))
+        _cell(cells[1], fmt.score(f.self_total) if f else "—", right=True)
+        _cell(cells[2], fmt.score(f.reviewed) if f else "—", right=True)
+        _cell(cells[3], _gap(row), right=True)
+        _cell(cells[4], _reasons(row))
+    _paragraph(
+        document,
+        "自评得分以填报合计为准（未填合计时为各项相加）；偏差 = 自评 − 复核，括号内为偏离度。",
+    )
+    _heading(document, "二、各项目复核结论", 1)
+    for number, row in enumerate(rows, start=1):
+        _conclusion(document, number, row)
+    _heading(document, "三、签署", 1)
+    for line in ("复核人（签字）：____________　　日期：____________",
+                 "审核人（签字）：____________　　日期：____________"):  # fmt: skip
+        _paragraph(document, line)
+    return document
+
+
+def write_unit_reports(
+    rows: Iterable[PortfolioRow], out_dir: Path, generated_at: str = ""
+) -> list[Path]:
+    """A 复核报告 per unit in ``out_dir/复核报告/``, each written atomically; the paths.
+
+    Raises OSError when the folder cannot be made or a report cannot be written, and
+    PerfevalError naming the unit when python-docx refuses what a form says; the reports
+    of the other units are written first either way."""
+    by_unit: dict[str, list[PortfolioRow]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_name, []).append(row)
+    folder = out_dir / REPORTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written, refused = [], []
+    for unit, members in by_unit.items():
+        path = inside(folder, report_name(unit))
+        try:
+            document = office_bytes(unit_report(unit, members, generated_at))
+        except ValueError as error:  # python-docx's word for a value it cannot store
+            refused.append(f"“{unit[:40]}”：{error}")
+            continue
+        write_atomic(path, document)
+        written.append(path)
+    if refused:
+        raise PerfevalError(f"{len(refused)} 个单位的复核报告未能生成：" + "；".join(refused))
+    return written
