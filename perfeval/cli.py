@@ -162,6 +162,15 @@ def cmd_import_review(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.refused else EXIT_OK
 
 
+def cmd_pdf(args: argparse.Namespace) -> int:
+    """Print review pages a run wrote to A4 PDFs beside them."""
+    from .run.pdf import print_reviews
+
+    for path in print_reviews([Path(path) for path in args.paths]):
+        print(f"已打印：{path}")
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the review notebook for every form under the paths (see ``perfeval.batch``)."""
     import signal
@@ -416,6 +425,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="要运行的复核笔记本（默认：perfeval 自带的 review.ipynb）",
     )
     run.set_defaults(handler=cmd_run)
+
+    pdf = commands.add_parser(
+        "pdf",
+        help="把复核页（review.html）打印为 A4 的 review.pdf",
+        description=(
+            "把 perfeval run 写出的复核页打印为 A4 PDF（review.pdf，放在 review.html 旁）：可指定"
+            "一个 review.html、一个项目文件夹，或整个输出文件夹。用本机 Chromium 离线打印，"
+            "页脚有项目名称与页码（需安装 perfeval[pdf]）。"
+        ),
+        epilog=_examples(
+            "perfeval pdf outputs/2020-古美路街道-组团式服务联系群众专项-6cab03",
+            "perfeval pdf outputs/某项目/review.html",
+            "perfeval pdf outputs",
+        ),
+    )
+    pdf.add_argument("paths", nargs="+", metavar="PATH", help="复核页、项目文件夹或输出文件夹")
+    pdf.set_defaults(handler=cmd_pdf)
     return parser
 
 

@@ -2,7 +2,8 @@
 
 The seed's PDF is read back with ``pdftotext``/``pdfinfo``: the conclusion, the totals and
 the unit's own account are in it, each page has its footer (the project, 第 N / M 页), and
-its page count is pinned. A second run prints nothing again.
+its page count is pinned. A second run prints nothing again. ``perfeval pdf`` prints one
+project's review (or a run's) afterwards.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 import formgen as fg
 import pytest
 
+from perfeval import cli
 from perfeval.run.batch import RunOptions, run_batch
 from perfeval.run.manifest import MANIFEST_NAME, Manifest
+from perfeval.run.pdf import review_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -48,3 +51,29 @@ def test_each_review_is_printed_to_a4(tmp_path: Path) -> None:
     printed = pdf.stat().st_mtime_ns
     again = run_batch([fg.SEED_TSV], options)
     assert again.count("skipped") == 1 and pdf.stat().st_mtime_ns == printed
+
+
+def test_one_projects_review_is_printed_by_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    report = run_batch([fg.SEED_TSV], RunOptions(out_dir=out, params_dir=tmp_path / "params"))
+    [project] = report.projects
+    folder = out / project.folder
+    assert not (folder / "review.pdf").exists()  # the run was not asked for PDFs
+
+    assert cli.main(["pdf", str(folder)]) == 0
+    assert capsys.readouterr().out.strip() == f"已打印：{folder / 'review.pdf'}"
+    text = subprocess.run(["pdftotext", str(folder / "review.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    flat = re.sub(r"\s+", "", text)
+    # The footer names the project from the page's own title.
+    assert "(党建办)组团式服务联系群众专项第1/7页" in flat and "复核结论" in flat
+    # The page itself, or the whole output folder, name the same review.
+    assert review_pages(folder / "review.html") == review_pages(out) == [folder / "review.html"]
+    # What names no review is refused in one line, exit 2.
+    for wrong, said in ((tmp_path / "nowhere", "不存在"), (fg.SEED_TSV, "不是复核页"),
+                        (fg.SEED_TSV.parent, "没有复核页")):  # fmt: skip
+        assert cli.main(["pdf", str(wrong)]) == 2
+        error = capsys.readouterr().err
+        assert said in error and "Traceback" not in error and error.count("\n") == 1

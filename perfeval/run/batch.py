@@ -63,6 +63,7 @@ from .execute import (
     reason,
     run_jobs,
 )
+from .export import PAGE_TITLE_SUFFIX
 from .manifest import MANIFEST_NAME, Manifest, code_sha256, perfeval_version, sha256_of
 from .names import FolderNamer
 
@@ -619,7 +620,7 @@ def run_batch(
                 out_dir=str(out_dir),
                 notebook=str(notebook),
                 parameters=dict(project.fingerprint["parameters"]),
-                title=f"{project.name} - 绩效自评复核",
+                title=f"{project.name}{PAGE_TITLE_SUFFIX}",
                 key=project.key,
                 lab_href=None
                 if served is None

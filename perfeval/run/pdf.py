@@ -22,8 +22,10 @@ from typing import Any
 
 from ..atomic import PARTIAL_PREFIX
 from ..exceptions import RunError
+from .execute import HTML_NAME
+from .export import PAGE_TITLE_SUFFIX
 
-__all__ = ["CHROMIUM", "PDF_NAME", "pdf_printer"]
+__all__ = ["CHROMIUM", "PDF_NAME", "pdf_printer", "print_reviews", "review_pages"]
 
 PDF_NAME = "review.pdf"
 #: Debian's Chromium; ``PERFEVAL_CHROMIUM`` names another.
@@ -50,13 +52,16 @@ class PdfPrinter:
             ),
         )
 
-    def print(self, page_path: Path, title: str) -> Path:
-        """Print ``page_path`` to ``review.pdf`` beside it (atomically); returns its path."""
+    def print(self, page_path: Path, title: str | None = None) -> Path:
+        """Print ``page_path`` to ``review.pdf`` beside it (atomically); returns its path.
+        ``title`` names the project in the footer (default: the page's own title)."""
         target = page_path.with_name(PDF_NAME)
         partial = target.with_name(f"{PARTIAL_PREFIX}{PDF_NAME}")
         page = self._context.new_page()
         try:
             page.goto(page_path.resolve().as_uri(), wait_until="load")
+            if title is None:
+                title = page.title().removesuffix(PAGE_TITLE_SUFFIX)
             page.emulate_media(media="print")
             page.pdf(
                 path=str(partial),
@@ -74,6 +79,31 @@ class PdfPrinter:
         return target
 
 
+def review_pages(path: Path) -> list[Path]:
+    """The review pages ``path`` names: a ``review.html``, a project folder holding one, or
+    a run's output folder (every project's); RunError when it names none."""
+    if not path.exists():
+        raise RunError(f"{path} 不存在")
+    if path.is_file():
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise RunError(f"{path} 不是复核页（review.html）")
+        return [path]
+    if (path / HTML_NAME).is_file():
+        return [path / HTML_NAME]
+    found = sorted(path.glob(f"*/{HTML_NAME}")) if path.is_dir() else []
+    if not found:
+        raise RunError(f"{path} 中没有复核页（review.html）；先运行 perfeval run")
+    return found
+
+
+def print_reviews(paths: list[Path]) -> list[Path]:
+    """``review.pdf`` beside each review page the paths name (see ``review_pages``), for one
+    project or a whole run — from the command (``perfeval pdf``) or a notebook cell."""
+    pages = [page for path in paths for page in review_pages(Path(path))]
+    with pdf_printer() as printer:
+        return [printer.print(page) for page in pages]
+
+
 @contextmanager
 def pdf_printer() -> Iterator[PdfPrinter]:
     """A printer for the reviews of a run; RunError when Playwright or Chromium is missing."""
@@ -81,12 +111,12 @@ def pdf_printer() -> Iterator[PdfPrinter]:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
         raise RunError(
-            "--pdf 需要 Playwright：pip install 'perfeval[pdf]'（浏览器用本机的 Chromium，"
+            "打印 PDF 需要 Playwright：pip install 'perfeval[pdf]'（浏览器用本机的 Chromium，"
             "Debian：apt-get install chromium fonts-wqy-microhei）"
         ) from None
     if not CHROMIUM.is_file():
         raise RunError(
-            f"--pdf 需要 Chromium：{CHROMIUM} 不存在（Debian：apt-get install chromium "
+            f"打印 PDF 需要 Chromium：{CHROMIUM} 不存在（Debian：apt-get install chromium "
             "fonts-wqy-microhei；或用环境变量 PERFEVAL_CHROMIUM 指明）"
         )
     with sync_playwright() as playwright:
