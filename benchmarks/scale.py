@@ -10,7 +10,8 @@ kernels:
 - planning: folder names, fingerprints, the store's files (``run.batch.plan``);
 - the manifest: one entry recorded (appended) per project, then a resumed run's load;
 - progress: the bar's line per project (to a buffer);
-- the portfolio: a row per project, ``index.html`` and ``summary.xlsx``.
+- the portfolio: a row per project, ``index.html``, ``summary.xlsx`` and the units'
+  复核报告 (a Word document per unit).
 
 For each size it prints the microseconds per project of each part and their ratio to the
 first size (flat is 1.0: linear), the size of ``index.html`` and ``summary.xlsx``, and the
@@ -36,12 +37,13 @@ import psutil
 
 from perfeval.read.forms import read_form
 from perfeval.review.build import load_review
-from perfeval.review.portfolio import ProjectFigures
+from perfeval.review.portfolio import ProjectFigures, one_per_project
 from perfeval.review.store import AdjustmentStore
 from perfeval.run.batch import ProgressBar, plan, portfolio_row
 from perfeval.run.manifest import MANIFEST_NAME, Manifest
 from perfeval.show.index import index_html
 from perfeval.show.summary import write_summary_workbook
+from perfeval.show.unitreport import write_unit_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "000_81c9c1dad6fba498.txt"
@@ -101,10 +103,13 @@ def measure(count: int, seed: Any, figures: dict[str, Any], root: Path) -> dict[
         bar.finish()
 
     seconds["progress"], _ = timed(progress)
-    seconds["rows"], rows = timed(lambda: [portfolio_row(project) for project in projects])
+    seconds["rows"], rows = timed(
+        lambda: one_per_project(portfolio_row(project) for project in projects)
+    )
     seconds["index"], page = timed(lambda: index_html(rows))
     summary = out / "summary.xlsx"
     seconds["summary"], _ = timed(lambda: write_summary_workbook(rows, summary))
+    seconds["reports"], _ = timed(lambda: write_unit_reports(rows, out))
     grown = psutil.Process().memory_info().rss - before  # what the run holds: projects, rows
     return {
         "per_project_us": {part: s / count * 1e6 for part, s in seconds.items()},

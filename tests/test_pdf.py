@@ -45,6 +45,12 @@ def test_each_review_is_printed_to_a4(tmp_path: Path) -> None:
     assert re.search(r"Page size:.*\(A4\)", info.stdout), info.stdout
     assert f"第1/{pages}页" in flat and f"第{pages}/{pages}页" in flat
     assert pages == 7, f"the seed's review printed on {pages} pages"
+    # No near-empty first page: the conclusion, the project and the unit's account begin there.
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout  # fmt: skip
+    first = re.sub(r"\s+", "", first)
+    assert "复核结论：(党建办)组团式服务联系群众专项" in first and "错误11项，警告10项" in first
+    assert "项目概况" in first and "242,400.00" in first and "单位自述" in first
     fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
     assert "yes" in fonts.stdout  # the CJK font embedded
 

@@ -325,7 +325,9 @@ def test_history_lists_every_change_and_leaves_lines_to_sign(tmp_path: Path) -> 
     rows = [re.sub(r"<[^>]+>", "|", row) for row in re.findall(r"<tr>.*?</tr>", page)]
     changes = [row for row in rows if "王审" in row or "李审" in row]
     assert len(changes) == 3
-    assert "— → 7 分" in changes[0] and "7 → 6 分" in changes[1] and "整体可信" in changes[2]
+    assert (
+        "—（自评） → 7 分" in changes[0] and "7 → 6 分" in changes[1] and "整体可信" in changes[2]
+    )
     for line in ("复核人（签字）", "复核日期", "审核人（签字）"):
         assert line in page
 

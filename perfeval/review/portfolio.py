@@ -5,8 +5,11 @@ budget, execution rate, the declared / computed / reviewed totals and grades,
 finding counts by severity and by check, the review status and the project's
 scoring rules — taken from the same ``Review`` the notebook showed and kept in
 the run's manifest, so a resumed run (whose unchanged projects are skipped) still
-has them. ``PortfolioRow`` is one project of the run; the functions below add the
-rows up:
+has them (with the adjustments that moved a score and the 复核意见, for the units'
+复核报告). ``PortfolioRow`` is one project of the run; ``one_per_project`` makes a
+project sent in two files (the same year, unit and name: the seed as ``.txt`` and
+``.xlsx``) one row carrying the other as a copy, flagged 重复报送 and counted once. The
+functions below add the rows up:
 
 - ``unit_summaries``: per 预算单位, how many projects, the self (declared) and
   reviewed grades, how far self-scores sit above reviewed ones (mean and max of
@@ -23,8 +26,8 @@ the sum of its self-scores; 偏离度 = (自评 − 复核) / 自评, as on the 
 (normalised: 优 → 优秀), NO_GRADE when it states none. Means are exact
 (``Decimal``) and rounded only for display.
 
-``index.html`` and ``summary.xlsx`` show all of this: see ``perfeval.index`` and
-``perfeval.summary``.
+``index.html``, ``summary.xlsx`` and the 复核报告 show all of this: see
+``perfeval.show.index``, ``perfeval.show.summary`` and ``perfeval.show.unitreport``.
 """
 
 from __future__ import annotations

@@ -350,6 +350,7 @@ def history_section(review: Review) -> str:
     """Every change of the review, oldest first (when, who, what, from → to, why, stale
     marks), and the sign-off lines a printed review is signed on."""
     record = review.record
+    self_scores = {item.ref: item.indicator.self_score for item in review.indicators}
     changes = []
     for change in review.history:
         when = f"{change.at:%Y-%m-%d %H:%M}"
@@ -361,7 +362,13 @@ def history_section(review: Review) -> str:
                 if current is not None and current.stale and current.at == change.at
                 else None
             )
-            move = f"{fmt.score(change.old)} → {fmt.score(change.new)} 分"
+            # The first change of an indicator moves it from its self-score.
+            before = (
+                fmt.score(change.old)
+                if change.old is not None or name not in self_scores
+                else f"{fmt.score(self_scores[name])}（自评）"
+            )
+            move = f"{before} → {fmt.score(change.new)} 分"
             changes.append((when, change.reviewer, name, move, change.reason, stale))
         elif change.kind == "opinion":
             changes.append((when, change.reviewer, "复核意见", "修改", change.text, None))

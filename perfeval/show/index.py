@@ -8,10 +8,13 @@ its run went, links to its review, notebook and workbook), the units table (see
 often each check fired.
 
 One self-contained file: the CSS, the SVG charts and the few lines of JavaScript
-that sort the projects table (click a column heading) and filter it (by unit, by
-self grade, by reviewed grade; filters and sorting combine, and the scatter chart
-follows the filters) are inline; nothing is loaded from outside, and it prints on
-A4 landscape. Everything a form says is HTML-escaped, in the charts too.
+that sort every table (click a column heading) and filter the projects (by unit, self
+grade, reviewed grade, review status, check and 重复报送, and by words; filters and
+sorting combine, the grade bars are recounted and the scatter chart's points hidden to
+follow the filters; a check's project count filters the projects to those it fired
+on) are inline; nothing is loaded from outside, and it prints on A4 landscape. A
+project sent twice is one row (``portfolio.one_per_project``) naming both sources.
+Each unit links its 复核报告. Everything a form says is HTML-escaped, in the charts too.
 
 The markup is in ``templates/index.html.j2``, rendered by Jinja2 with autoescaping:
 form text (project names, units, file names, errors, rules, check titles) reaches the
