@@ -28,7 +28,9 @@ def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
         page = browser.new_page(viewport={"width": 1100, "height": 1300})
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
         page.goto(review.resolve().as_uri())
         page.screenshot(path=str(IMAGES / "review.png"))
         page.set_viewport_size({"width": 1300, "height": 1250})
