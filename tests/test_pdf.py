@@ -39,6 +39,8 @@ def test_each_review_is_printed_to_a4(tmp_path: Path) -> None:
     assert "复核结论：(党建办)组团式服务联系群众专项" in flat
     assert "自评（填报）96分（优秀）" in flat and "各项相加89分（良好）" in flat
     assert "主要问题" in flat and "改进措施" in flat  # the unit's own account
+    # On paper a quoted passage says which finding quotes it (on screen: its hover title).
+    assert "居民区党组织沟通［“主要绩效”中“居民区党组织沟通”连续重复出现" in flat
     assert "复核人（签字）" in flat
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
     pages = int(re.search(r"Pages:\s+(\d+)", info.stdout)[1])  # type: ignore[index]

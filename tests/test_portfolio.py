@@ -55,7 +55,9 @@ from perfeval.show.index import index_html
 from perfeval.show.summary import SHEETS, write_summary_workbook
 from perfeval.show.unitreport import (
     REPORTS_DIR,
+    STYLES,
     SUMMARY_HEADINGS,
+    TABLE_STYLE,
     report_name,
     write_unit_reports,
 )
@@ -417,13 +419,16 @@ def test_each_unit_gets_a_report_that_reads_back(rows: list[PortfolioRow], tmp_p
     assert "“项目完成及时率”：14 → 8 分。两项工作延期完成" in text
     assert "重复报送（2 份）：以 A1.txt 为准，另见 A1.xlsx。" in text
     assert "复核人（签字）" in text and "审核人（签字）" in text
-    # Chinese fonts named for East Asian text, on A4.
-    fonts = document.styles["Normal"].element.rPr.rFonts
-    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    # Chinese fonts named for East Asian text in every style the report uses; the text
+    # takes its style's font, on A4.
+    for name, (font, _) in STYLES.items():
+        fonts = document.styles[name].element.rPr.rFonts
+        assert fonts.get(qn("w:eastAsia")) == font and fonts.get(qn("w:ascii")) == font, name
     runs = [run for p in document.paragraphs for run in p.runs if run.text.strip()]
-    assert runs and all(
-        run.element.rPr.rFonts.get(qn("w:eastAsia")) in ("宋体", "黑体") for run in runs
-    )
+    assert runs and all(run.font.name is None for run in runs)
+    assert {p.style.name for p in document.paragraphs} <= set(STYLES) | {"List Number"}
+    cell = document.tables[0].rows[1].cells[0].paragraphs[0]
+    assert cell.style.name == TABLE_STYLE and cell.style.font.size.pt == 9
     section = document.sections[0]
     assert section.page_width is not None and section.page_height is not None
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)

@@ -102,6 +102,8 @@ _STYLE = """
   .pe-review.pe-review:has(> table.pe-totals), .pe-review.pe-review .pe-history {
     break-inside: avoid; break-after: avoid; }
   .pe-review.pe-review mark.pe-quoted { text-decoration: underline 1.5px; text-underline-offset: 2px; }
+  .pe-review.pe-review mark.pe-quoted::after { content: "［" attr(title) "］"; font-size: 8pt;
+    color: #444; text-decoration: none; display: inline; }
   .pe-review.pe-review table.pe-signoff td { height: 3.2em; }
 }
 @media screen and (max-width: 640px) {
