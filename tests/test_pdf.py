@@ -47,6 +47,14 @@ def test_each_review_is_printed_to_a4(tmp_path: Path) -> None:
     assert re.search(r"Page size:.*\(A4\)", info.stdout), info.stdout
     assert f"第1/{pages}页" in flat and f"第{pages}/{pages}页" in flat
     assert pages == 7, f"the seed's review printed on {pages} pages"
+    # The score table runs over two pages, its heading repeated at the top of the second.
+    headed = []
+    for number in range(1, pages + 1):
+        page = subprocess.run(["pdftotext", "-layout", "-f", str(number), "-l", str(number),
+                               str(pdf), "-"], check=True, capture_output=True, text=True).stdout  # fmt: skip
+        if re.search(r"一级指标\s+指标名称\s+权重\s+自评", page):
+            headed.append((number, page.lstrip().startswith("一级指标")))
+    assert len(headed) >= 2 and all(top for _, top in headed[1:]), headed
     # No near-empty first page: the conclusion, the project and the unit's account begin there.
     first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], check=True,
                            capture_output=True, text=True).stdout  # fmt: skip
