@@ -166,9 +166,14 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     """Print review pages a run wrote to A4 PDFs beside them."""
     from .run.pdf import print_reviews
 
-    for path in print_reviews([Path(path) for path in args.paths]):
-        print(f"已打印：{path}")
-    return EXIT_OK
+    failed = 0
+    for page, pdf in print_reviews([Path(path) for path in args.paths]):
+        if isinstance(pdf, Path):
+            print(f"已打印：{pdf}")
+        else:
+            print(f"perfeval: 错误: {page}：{pdf}", file=sys.stderr)
+            failed += 1
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

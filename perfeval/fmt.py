@@ -7,7 +7,7 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["money", "plain", "rate", "score", "width", "xml_text"]
+__all__ = ["money", "plain", "property_text", "rate", "score", "width", "xml_text"]
 
 _CENT = Decimal("0.01")
 # What XML 1.0 cannot hold: C0 controls but tab and line breaks, surrogates, U+FFFE/U+FFFF.
@@ -17,6 +17,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def xml_text(text: str) -> str:
     """``text`` without the characters XML cannot carry (lxml refuses them outright)."""
     return _NOT_XML.sub("", text)
+
+
+def property_text(text: str) -> str:
+    """``text`` as a document property (a workbook's or a report's title) holds it: XML
+    text of at most 255 characters (python-docx refuses more)."""
+    return xml_text(text)[:255]
 
 
 def money(value: Decimal | None) -> str:

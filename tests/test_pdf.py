@@ -89,6 +89,7 @@ def test_one_projects_review_is_printed_by_the_command(
     assert review_pages(folder / "review.html") == review_pages(out) == [folder / "review.html"]
     # What names no review is refused in one line, exit 2.
     for wrong, said in ((tmp_path / "nowhere", "不存在"), (fg.SEED_TSV, "不是复核页"),
+                        (out / "index.html", "不是复核页"),
                         (fg.SEED_TSV.parent, "没有复核页")):  # fmt: skip
         assert cli.main(["pdf", str(wrong)]) == 2
         error = capsys.readouterr().err

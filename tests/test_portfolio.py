@@ -58,6 +58,7 @@ from perfeval.show.unitreport import (
     STYLES,
     SUMMARY_HEADINGS,
     TABLE_STYLE,
+    report_href,
     report_name,
     write_unit_reports,
 )
@@ -162,8 +163,8 @@ def test_figures_survive_the_manifest(rows: list[PortfolioRow]) -> None:
     assert stored["reviewed"] == 88 and stored["deviation"] == 0.0833
     assert stored["checks"]["rule.boilerplate"] == 3 and len(stored["rules"]) == 10
     # The adjustments that moved a score, with their reasons, in the form's order.
-    assert stored["moves"] == [["项目完成及时率", 14, 8, "两项工作延期完成"],
-                               ["长效管理机制健全性", 8, 6, "长效机制未见制度文件"]]  # fmt: skip
+    assert stored["moves"] == [["项目完成及时率", 14, 8, "两项工作延期完成", False],
+                               ["长效管理机制健全性", 8, 6, "长效机制未见制度文件", False]]  # fmt: skip
     assert figures(rows, "A1").moves == ()
 
 
@@ -279,22 +280,34 @@ def test_a_project_sent_twice_is_one_project_counted_once(rows: list[PortfolioRo
     assert shared_rules(merged) == shared_rules(rows)
 
 
-def test_copies_that_disagree_are_marked_and_others_stay_apart(rows: list[PortfolioRow]) -> None:
+def test_copies_that_disagree_are_marked_and_namesakes_stay_apart(
+    rows: list[PortfolioRow],
+) -> None:
     seed = next(row for row in rows if row.folder == "A1")
     assert seed.figures is not None
     other = dataclasses.replace(seed.figures, declared=D(98))
     differs = one_per_project([seed, sent_again(seed, figures=other)])
     assert differs[0].resubmission_note == "重复报送（2 份，内容不同）"
-    # Spaces and full-width forms of the name are the same project; the copy that failed
-    # stays a copy of the one that has figures, whichever came first.
-    failed = sent_again(seed, project=f" {SEED_NAME.replace('(', '（')} ", figures=None,
-                        state="failed", error="无法读取")  # fmt: skip
+    # A copy that failed stays a copy of the one that has figures, whichever came first,
+    # and says nothing of its content.
+    failed = sent_again(seed, figures=None, state="failed", error="无法读取")
     merged = one_per_project([failed, seed])
     assert [row.folder for row in merged] == ["A1"] and merged[0].copies == (failed,)
-    # Another year, another unit or no name at all: not the same project.
-    apart = [sent_again(seed, year=2021), sent_again(seed, unit=JIANGCHUAN)]
-    assert len(one_per_project([seed, *apart])) == 3
-    nameless = [dataclasses.replace(seed, folder=f, project=None) for f in ("N1", "N2")]
+    assert merged[0].resubmission_note == "重复报送（2 份）"
+    # The same year, unit and name (spaces and full-width forms aside) but another key — a
+    # form re-sent with another budget, or another project of that name: never hidden in
+    # another's row. Each is counted, and each is marked for a reviewer to settle.
+    resent = sent_again(seed, key="another", project=f" {SEED_NAME.replace('(', '（')} ")
+    apart = one_per_project([seed, resent])
+    assert [row.folder for row in apart] == ["A1", "A1-x"] and apart[0].copies == ()
+    assert [row.namesakes for row in apart] == [1, 1]
+    assert apart[0].resubmission_note == "疑似重复报送（另有 1 个同名项目，内容不同，分别计入）"
+    assert unit_summaries(apart)[0].projects == 2
+    # Another year or another unit (so another key), or no name at all: unrelated.
+    unrelated = [sent_again(seed, year=2021, key="k2021"),
+                 sent_again(seed, unit=JIANGCHUAN, key="kjc")]  # fmt: skip
+    assert [row.namesakes for row in one_per_project([seed, *unrelated])] == [0, 0, 0]
+    nameless = [dataclasses.replace(seed, folder=f, project=None, key=None) for f in "XY"]
     assert len(one_per_project(nameless)) == 2
 
 
@@ -310,6 +323,9 @@ def test_the_index_and_summary_show_a_resubmission_once(
     assert table is not None and table.group(0).count("<tr") == 5  # heading + 4 projects
     assert 'data-resubmitted="重复报送"' in table.group(0)
     assert "重复报送（2 份）" in table.group(0) and 'href="A1-x/review.html"' in table.group(0)
+    # Each unit links its 复核报告 — only those written.
+    linked = index_html(merged, reports={GUMEI})
+    assert report_href(GUMEI) in linked and report_href(JIANGCHUAN) not in linked
     write_summary_workbook(merged, tmp_path / "summary.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "summary.xlsx")["预算与运行"]
     header = [cell.value for cell in sheet[1]]
@@ -393,10 +409,11 @@ def test_each_unit_gets_a_report_that_reads_back(rows: list[PortfolioRow], tmp_p
 
     seed = next(row for row in rows if row.folder == "A1")
     merged = one_per_project([*rows, sent_again(seed)])
-    written = write_unit_reports(merged, tmp_path, "2026-12-04 09:00")
-    assert [path.parent for path in written] == [tmp_path / REPORTS_DIR] * 2
-    assert [path.name for path in written] == [report_name(GUMEI), report_name(JIANGCHUAN)]
-    paragraphs, table, document = read_docx(written[0])
+    reports, refused = write_unit_reports(merged, tmp_path, "2026-12-04 09:00")
+    assert refused == [] and list(reports) == [GUMEI, JIANGCHUAN]
+    assert list(reports.values()) == [tmp_path / REPORTS_DIR / report_name(unit)
+                                      for unit in (GUMEI, JIANGCHUAN)]  # fmt: skip
+    paragraphs, table, document = read_docx(reports[GUMEI])
     assert paragraphs[0] == f"{GUMEI}项目绩效自评复核报告"
     assert "2 个项目" in paragraphs[1] and "另有 1 份重复报送" in paragraphs[1]
     assert "平均偏离度 7.81%" in paragraphs[1]  # (7/96 + 8/96) / 2
@@ -416,7 +433,12 @@ def test_each_unit_gets_a_report_that_reads_back(rows: list[PortfolioRow], tmp_p
         "自评（填报）96 分（优秀），各项相加 96 分（优秀），复核 88 分（良好）；偏离度 8.33%"
         in text
     )
-    assert "“项目完成及时率”：14 → 8 分。两项工作延期完成" in text
+    moves = [p.text for p in document.paragraphs
+             if p.style.name == "Normal" and p.text.startswith(("1. ", "2. ", "3. "))]  # fmt: skip
+    assert moves == [  # numbered anew for each project
+        "1. “项目完成及时率” 14 → 8 分：两项工作延期完成",
+        "2. “长效管理机制健全性” 8 → 6 分：长效机制未见制度文件",
+    ]
     assert "重复报送（2 份）：以 A1.txt 为准，另见 A1.xlsx。" in text
     assert "复核人（签字）" in text and "审核人（签字）" in text
     # Chinese fonts named for East Asian text in every style the report uses; the text
@@ -426,7 +448,11 @@ def test_each_unit_gets_a_report_that_reads_back(rows: list[PortfolioRow], tmp_p
         assert fonts.get(qn("w:eastAsia")) == font and fonts.get(qn("w:ascii")) == font, name
     runs = [run for p in document.paragraphs for run in p.runs if run.text.strip()]
     assert runs and all(run.font.name is None for run in runs)
-    assert {p.style.name for p in document.paragraphs} <= set(STYLES) | {"List Number"}
+    assert {p.style.name for p in document.paragraphs} <= set(STYLES)
+    # The table's heading row repeats on each page, and no row splits across pages.
+    heading, *lines = document.tables[0].rows
+    assert heading._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(line._tr.trPr.find(qn("w:cantSplit")) is not None for line in lines)
     cell = document.tables[0].rows[1].cells[0].paragraphs[0]
     assert cell.style.name == TABLE_STYLE and cell.style.font.size.pt == 9
     section = document.sections[0]
@@ -435,9 +461,27 @@ def test_each_unit_gets_a_report_that_reads_back(rows: list[PortfolioRow], tmp_p
     # A project that could not be reviewed says why, and counts nowhere.
     failed = dataclasses.replace(rows[2], folder="F", project="坏项目", figures=None,
                                  state="failed", error="第 3 行：权重不是数字")  # fmt: skip
-    [_, path] = write_unit_reports([seed, failed], tmp_path / "again")
-    paragraphs, table, _ = read_docx(path)
+    reports, _ = write_unit_reports([seed, failed], tmp_path / "again")
+    paragraphs, table, _ = read_docx(reports[JIANGCHUAN])
     assert table[1] == ["坏项目", "—", "—", "—", "未能复核：第 3 行：权重不是数字"]
+    # A unit no longer in the run keeps no report from an earlier one.
+    reports, _ = write_unit_reports([seed], tmp_path)
+    assert sorted((tmp_path / REPORTS_DIR).iterdir()) == [reports[GUMEI]]
+
+
+def test_an_adjustment_the_form_changed_under_is_reported_as_waiting(
+    rows: list[PortfolioRow], tmp_path: Path
+) -> None:
+    a2 = next(row for row in rows if row.folder == "A2")
+    assert a2.figures is not None
+    first, second = a2.figures.moves
+    stale = dataclasses.replace(a2.figures, moves=(dataclasses.replace(first, stale=True), second))
+    stored = json.loads(json.dumps(stale.to_json(), ensure_ascii=False))
+    assert ProjectFigures.from_json(stored) == stale  # the mark survives the manifest
+    reports, _ = write_unit_reports([dataclasses.replace(a2, figures=stale)], tmp_path)
+    paragraphs, table, _ = read_docx(reports[GUMEI])
+    waiting = "“项目完成及时率” 14 → 8 分（表单已变，调整待确认）：两项工作延期完成"
+    assert f"1. {waiting}" in paragraphs and table[1][4].startswith(waiting)
 
 
 def test_reports_of_hostile_text_stay_text_and_inside_their_folder(
@@ -452,8 +496,11 @@ def test_reports_of_hostile_text_stay_text_and_inside_their_folder(
         seed, unit=unit, project=HOSTILE,
         figures=dataclasses.replace(seed.figures, moves=(move,), opinion=HOSTILE),
     )  # fmt: skip
-    [path] = write_unit_reports([hostile], tmp_path)
-    assert path.parent == tmp_path / REPORTS_DIR and len(path.name.encode()) <= 255
+    reports, refused = write_unit_reports([hostile], tmp_path)
+    [path] = reports.values()
+    assert (
+        refused == [] and path.parent == tmp_path / REPORTS_DIR and len(path.name.encode()) <= 255
+    )
     paragraphs, table, document = read_docx(path)
     text = "\n".join(paragraphs + [cell for row in table for cell in row])
     assert HOSTILE in text and "=cmd|' /C calc'!A0 <w:fldSimple" in text
@@ -468,9 +515,9 @@ def test_reports_are_the_same_bytes_with_the_time_pinned(
     rows: list[PortfolioRow], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    first = write_unit_reports(rows, tmp_path / "a")
-    second = write_unit_reports(rows, tmp_path / "b")
-    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    first, _ = write_unit_reports(rows, tmp_path / "a")
+    second, _ = write_unit_reports(rows, tmp_path / "b")
+    assert [p.read_bytes() for p in first.values()] == [p.read_bytes() for p in second.values()]
 
 
 # --- per check -----------------------------------------------------------------------

@@ -75,6 +75,12 @@ class IndicatorReview:
         return self.indicator.self_score if self.indicator.self_score is not None else Decimal(0)
 
     @property
+    def moved(self) -> bool:
+        """An adjustment changed the points this indicator adds (a blank self-score adds 0)."""
+        self_points = self.indicator.self_score or Decimal(0)
+        return self.adjustment is not None and self.adjustment.score != self_points
+
+    @property
     def deviation(self) -> Decimal | None:
         return deviation(self.indicator.self_score, self.reviewed_score)
 

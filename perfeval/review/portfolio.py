@@ -7,9 +7,9 @@ scoring rules — taken from the same ``Review`` the notebook showed and kept in
 the run's manifest, so a resumed run (whose unchanged projects are skipped) still
 has them (with the adjustments that moved a score and the 复核意见, for the units'
 复核报告). ``PortfolioRow`` is one project of the run; ``one_per_project`` makes a
-project sent in two files (the same year, unit and name: the seed as ``.txt`` and
-``.xlsx``) one row carrying the other as a copy, flagged 重复报送 and counted once. The
-functions below add the rows up:
+project sent in two files (one key: the seed as ``.txt`` and ``.xlsx``) one row carrying
+the other as a copy, flagged 重复报送 and counted once, and marks projects that only share
+a year, unit and name 疑似重复报送 (counted each). The functions below add the rows up:
 
 - ``unit_summaries``: per 预算单位, how many projects, the self (declared) and
   reviewed grades, how far self-scores sit above reviewed ones (mean and max of
@@ -56,7 +56,9 @@ __all__ = [
     "GRADE_SCALES",
     "NO_GRADE",
     "NO_UNIT",
+    "RESUBMITTED",
     "RUN_STATES",
+    "SUSPECTED",
     "CheckCount",
     "Move",
     "PortfolioRow",
@@ -73,6 +75,7 @@ __all__ = [
     "lab_link",
     "listed",
     "one_per_project",
+    "same_name",
     "same_project",
     "shared_rules",
     "unit_of",
@@ -80,7 +83,7 @@ __all__ = [
 ]
 
 #: Bumped when ``ProjectFigures.to_json`` changes shape: older manifest entries are recomputed.
-FIGURES_VERSION = 3
+FIGURES_VERSION = 4
 #: A self-evaluation scored out of 100: a 自评 total of 100 or more is full marks.
 FULL_MARKS = Decimal(100)
 #: How a missing grade is counted and filtered (a form that states none, a total in no band).
@@ -145,6 +148,16 @@ class Move:
     self_score: Decimal | None
     reviewed: Decimal
     reason: str
+    stale: bool = False  # the form changed under it since: it waits for the reviewer
+
+    @property
+    def text(self) -> str:
+        """``“指标” 14 → 8 分：理由``, with a stale adjustment marked as waiting."""
+        waiting = "（表单已变，调整待确认）" if self.stale else ""
+        return (
+            f"“{self.indicator}” {fmt.score(self.self_score)} → {fmt.score(self.reviewed)} 分"
+            f"{waiting}：{self.reason}"
+        )
 
 
 @dataclass(frozen=True)
@@ -188,22 +201,20 @@ class ProjectFigures:
     def full_marks(self) -> bool:
         return self.self_total >= FULL_MARKS
 
+    @property
+    def total_mismatch(self) -> str | None:
+        """``填报合计 96 分与各项相加 89 分不符`` when the declared 合计 is not the rows' sum."""
+        if self.declared is None or self.declared == self.computed:
+            return None
+        return f"填报合计 {fmt.score(self.declared)} 分与各项相加 {fmt.score(self.computed)} 分不符"
+
     def deviation_reasons(self, limit: int = 3) -> list[str]:
         """Why the reviewed total is not the 自评 total, biggest first: a declared 合计 the
         rows do not add up to, then the adjustments that moved most points, each with its
         reason (at most ``limit``, then how many more)."""
-        reasons = []
-        if self.declared is not None and self.declared != self.computed:
-            reasons.append(
-                f"填报合计 {fmt.score(self.declared)} 分与各项相加 "
-                f"{fmt.score(self.computed)} 分不符"
-            )
+        reasons = [self.total_mismatch] if self.total_mismatch else []
         moves = sorted(self.moves, key=lambda m: -abs((m.self_score or 0) - m.reviewed))
-        for move in moves[:limit]:
-            reasons.append(
-                f"“{move.indicator}” {fmt.score(move.self_score)} → {fmt.score(move.reviewed)}"
-                f" 分：{move.reason}"
-            )
+        reasons += [move.text for move in moves[:limit]]
         if len(moves) > limit:
             reasons.append(f"另有 {len(moves) - limit} 项调整")
         return reasons
@@ -244,10 +255,15 @@ class ProjectFigures:
             checks=dict(Counter(finding.check for finding in review.findings)),
             rules=tuple(rules.values()),
             moves=tuple(
-                Move(item.ref, item.indicator.self_score, adjustment.score, adjustment.reason)
+                Move(
+                    item.ref,
+                    item.indicator.self_score,
+                    adjustment.score,
+                    adjustment.reason,
+                    adjustment.stale,
+                )
                 for item in review.indicators
-                if (adjustment := item.adjustment) is not None
-                and adjustment.score != item.indicator.self_score
+                if (adjustment := item.adjustment) is not None and item.moved
             ),
             opinion=review.record.opinion or None,
         )
@@ -280,6 +296,7 @@ class ProjectFigures:
                     json_number(move.self_score),
                     json_number(move.reviewed),
                     move.reason,
+                    move.stale,
                 ]
                 for move in self.moves
             ],
@@ -324,11 +341,11 @@ class ProjectFigures:
 
 
 def _move(data: Any) -> Move:
-    indicator, self_score, reviewed, reason = data  # ValueError/TypeError when malformed
+    indicator, self_score, reviewed, reason, stale = data  # ValueError/TypeError: malformed
     score = _decimal(reviewed)
-    if score is None:
-        raise ValueError("a move without its reviewed score")
-    return Move(str(_text_or_none(indicator)), _decimal(self_score), score, str(reason))
+    if score is None or not isinstance(stale, bool):
+        raise ValueError("a move without its reviewed score or stale mark")
+    return Move(str(_text_or_none(indicator)), _decimal(self_score), score, str(reason), stale)
 
 
 @dataclass(frozen=True)
@@ -348,12 +365,18 @@ class PortfolioRow:
     workbook_href: str | None = None
     lab_href: str | None = None  # its notebook in JupyterLab (index opened through JupyterLab)
     figures: ProjectFigures | None = None
-    key: str | None = None  # the project's key: one project sent twice shares no rules with itself
+    key: str | None = None  # the project's store key (``Evaluation.key``): one project, one key
     copies: tuple[PortfolioRow, ...] = ()  # the same project sent again (see ``one_per_project``)
+    namesakes: int = 0  # other projects of this year, unit and name, with another key
 
     @property
     def unit_name(self) -> str:
         return unit_of(self.unit)
+
+    @property
+    def files(self) -> tuple[PortfolioRow, ...]:
+        """This row and its copies: each file the project came in."""
+        return (self, *self.copies)
 
     @property
     def resubmitted(self) -> bool:
@@ -362,17 +385,25 @@ class PortfolioRow:
 
     @property
     def copies_differ(self) -> bool:
-        """A copy whose totals, budget or execution differ from this row's: which of them
-        holds is for the reviewer to settle."""
-        return any(_substance(copy.figures) != _substance(self.figures) for copy in self.copies)
+        """A reviewed copy whose scores, budget or execution differ from this row's: which
+        of them holds is for the reviewer to settle."""
+        mine = _substance(self.figures)
+        return any(
+            _substance(copy.figures) != mine for copy in self.copies if copy.figures is not None
+        )
 
     @property
     def resubmission_note(self) -> str:
-        """``重复报送（2 份）``, with ``内容不同`` when the copies disagree; "" when sent once."""
-        if not self.copies:
-            return ""
-        differ = "，内容不同" if self.copies_differ else ""
-        return f"重复报送（{len(self.copies) + 1} 份{differ}）"
+        """What the row says of other files of its project: ``重复报送（2 份）`` (``，内容不同``
+        when they disagree), and ``疑似重复报送`` when another project has its year, unit and
+        name but not its key (counted on its own: a reviewer decides); "" for neither."""
+        notes = []
+        if self.copies:
+            differ = "，内容不同" if self.copies_differ else ""
+            notes.append(f"{RESUBMITTED}（{len(self.copies) + 1} 份{differ}）")
+        if self.namesakes:
+            notes.append(f"{SUSPECTED}（另有 {self.namesakes} 个同名项目，内容不同，分别计入）")
+        return "；".join(notes)
 
     @property
     def name(self) -> str:
@@ -383,6 +414,10 @@ class PortfolioRow:
         return self.key or self.folder
 
 
+#: How the portfolio names a project sent more than once, and one that may have been.
+RESUBMITTED, SUSPECTED = "重复报送", "疑似重复报送"
+
+
 def _substance(figures: ProjectFigures | None) -> tuple[Decimal | None, ...] | None:
     if figures is None:
         return None
@@ -390,20 +425,30 @@ def _substance(figures: ProjectFigures | None) -> tuple[Decimal | None, ...] | N
     return (f.declared, f.computed, f.reviewed, f.budget, f.executed)
 
 
-def same_project(row: PortfolioRow) -> tuple[object, ...]:
-    """What makes two files one project for the portfolio: the same year, unit and project
-    name (NFKC, spaces dropped); a row without a project name is only itself."""
+def same_name(row: PortfolioRow) -> tuple[object, ...]:
+    """The year, unit and project name (NFKC, spaces dropped) a row is sent under; a row
+    without a project name is only itself."""
     if not row.project:
         return ("folder", row.folder)
     name = "".join(unicodedata.normalize("NFKC", row.project).split())
     return ("project", row.year, row.unit_name, name)
 
 
+def same_project(row: PortfolioRow) -> tuple[object, ...]:
+    """What makes two files one project for the portfolio: the project's key (year, unit,
+    department, name, format and budget: the key its review is stored under), or, for a
+    row that has none (its form could not be read), ``same_name``."""
+    return ("key", row.key) if row.key else same_name(row)
+
+
 def one_per_project(rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
     """The rows with each project once: a project sent in two or more files (the .txt
-    and the .xlsx of one form) is the first of them that has figures (else the first),
-    carrying the others as ``copies`` — counted once in every total and chart, and shown
-    as 重复报送. Order: where each project first appears."""
+    and the .xlsx of one form: one key) is the first of them that has figures (else the
+    first), carrying the others as ``copies`` — counted once in every total and chart, and
+    shown as 重复报送. Projects that share a year, unit and name but not a key (a form
+    re-sent with another budget, or two projects of one name) stay apart and are counted
+    each, marked 疑似重复报送 with how many namesakes they have, for a reviewer to settle.
+    Order: where each project first appears."""
     groups: dict[tuple[object, ...], list[PortfolioRow]] = {}
     for row in rows:
         groups.setdefault(same_project(row), []).append(row)
@@ -412,7 +457,11 @@ def one_per_project(rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
         lead = next((row for row in group if row.figures is not None), group[0])
         copies = tuple(row for row in group if row is not lead)
         merged.append(replace(lead, copies=copies) if copies else lead)
-    return merged
+    names = Counter(same_name(row) for row in merged)
+    return [
+        replace(row, namesakes=names[same_name(row)] - 1) if names[same_name(row)] > 1 else row
+        for row in merged
+    ]
 
 
 # --- grades ----------------------------------------------------------------------------

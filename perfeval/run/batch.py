@@ -518,8 +518,8 @@ def _unwritable(path: Path, error: BaseException) -> str:
 
 
 def _write_portfolio_file(path: Path, write: Callable[[], object]) -> str | None:
-    """Write ``index.html``, ``summary.xlsx`` or the 复核报告; None when written, else why
-    not (the run's reviews stand: its report says which files are missing)."""
+    """Write ``index.html`` or ``summary.xlsx``; None when written, else why not (the run's
+    reviews stand: its report says which files are missing)."""
     try:
         write()
         return None
@@ -654,22 +654,27 @@ def run_batch(
         index, summary = out_dir / INDEX_NAME, out_dir / SUMMARY_NAME
         rows = one_per_project(portfolio_row(project, served) for project in projects)
         generated_at = now().strftime("%Y-%m-%d %H:%M")
+        # The reports first: the index links those written.
+        reports = out_dir / REPORTS_DIR
+        reported: dict[str, Path] = {}
+        refused: list[str] = []
+        problems: dict[Path, str | None] = {reports: None}
+        try:
+            reported, refused = write_unit_reports(rows, out_dir, generated_at)
+        except OSError as failure:
+            problems[reports] = _unwritable(reports, failure)
         page = index_html(
             rows,
             unreadable=[str(error) for error in read.errors],
             without_form=[str(notice) for notice in read.skipped],
             generated_at=generated_at,
             summary_href=SUMMARY_NAME,
-            reports=True,
+            reports=set(reported),
         )
-        reports = out_dir / REPORTS_DIR
-        problems = {
-            index: _write_portfolio_file(index, lambda: write_atomic(index, page)),
-            summary: _write_portfolio_file(summary, lambda: write_summary_workbook(rows, summary)),
-            reports: _write_portfolio_file(
-                reports, lambda: write_unit_reports(rows, out_dir, generated_at)
-            ),
-        }
+        problems[index] = _write_portfolio_file(index, lambda: write_atomic(index, page))
+        problems[summary] = _write_portfolio_file(
+            summary, lambda: write_summary_workbook(rows, summary)
+        )
     return RunReport(
         projects,
         read.errors,
@@ -678,6 +683,6 @@ def run_batch(
         index if problems[index] is None else None,
         manifest.path,
         summary if problems[summary] is None else None,
-        [*unrecorded, *unprinted, *(p for p in problems.values() if p is not None)],
+        [*unrecorded, *unprinted, *refused, *(p for p in problems.values() if p is not None)],
         reports if problems[reports] is None else None,
     )

@@ -85,7 +85,7 @@ def review_pages(path: Path) -> list[Path]:
     if not path.exists():
         raise RunError(f"{path} 不存在")
     if path.is_file():
-        if path.suffix.lower() not in (".html", ".htm"):
+        if path.name != HTML_NAME:  # index.html would print over a review.pdf of its folder
             raise RunError(f"{path} 不是复核页（review.html）")
         return [path]
     if (path / HTML_NAME).is_file():
@@ -96,12 +96,22 @@ def review_pages(path: Path) -> list[Path]:
     return found
 
 
-def print_reviews(paths: list[Path]) -> list[Path]:
+def print_reviews(paths: list[Path]) -> list[tuple[Path, Path | str]]:
     """``review.pdf`` beside each review page the paths name (see ``review_pages``), for one
-    project or a whole run — from the command (``perfeval pdf``) or a notebook cell."""
+    project or a whole run — from the command (``perfeval pdf``) or a notebook cell. Each
+    page with its PDF, or why it could not be printed (the others are printed all the
+    same)."""
+    from playwright.sync_api import Error
+
     pages = [page for path in paths for page in review_pages(Path(path))]
+    printed: list[tuple[Path, Path | str]] = []
     with pdf_printer() as printer:
-        return [printer.print(page) for page in pages]
+        for page in pages:
+            try:
+                printed.append((page, printer.print(page)))
+            except (Error, OSError) as error:
+                printed.append((page, f"未能打印：{error}"))
+    return printed
 
 
 @contextmanager

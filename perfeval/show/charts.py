@@ -79,8 +79,8 @@ def grouped_bars(
     """Bars grouped by category, one bar per series, each labelled with its value.
 
     A series with a ``key`` marks its bar and value label ``data-count="KEY|CATEGORY"``, and
-    the chart carries its baseline (``data-base``) and the height of one unit
-    (``data-unit``), so a page's script can redraw the bars for a subset (the index's
+    the chart carries its baseline (``data-base``) and the height of a count of one
+    (``data-step``), so a page's script can redraw the bars for a subset (the index's
     filters); ``data`` adds ``data-*`` attributes to the chart."""
     plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
     top = max([1, *(v for s in series for v in s.values)])
@@ -128,7 +128,7 @@ def grouped_bars(
         f'<text x="14" y="{_n(_TOP + plot_h / 2)}" text-anchor="middle" fill="{_AXIS}" '
         f'transform="rotate(-90 14 {_n(_TOP + plot_h / 2)})">{_e(y_label)}</text>'
     )
-    scale = {"base": _n(_TOP + plot_h), "unit": _n(plot_h / top_tick)}
+    scale = {"base": _n(_TOP + plot_h), "step": _n(plot_h / top_tick)}
     return _svg(title, body, css_class, {**scale, **(data or {})})
 
 

@@ -278,7 +278,7 @@ def conclusion_section(review: Review) -> str:
     moves = []
     for item in review.indicators:
         adjustment = item.adjustment
-        if adjustment is not None and adjustment.score != item.indicator.self_score:
+        if adjustment is not None and item.moved:
             before = fmt.score(item.indicator.self_score)
             moves.append((item.ref, before, fmt.score(adjustment.score), adjustment.reason,
                           f"{adjustment.reviewer}，{adjustment.at:%Y-%m-%d}"))  # fmt: skip

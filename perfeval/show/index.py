@@ -33,7 +33,9 @@ from .. import fmt
 from ..findings import SEVERITY_LABELS
 from ..review.portfolio import (
     GRADE_SCALES,
+    RESUBMITTED,
     RUN_STATES,
+    SUSPECTED,
     CheckCount,
     PortfolioRow,
     by_grade_scale,
@@ -110,8 +112,10 @@ section.problems {{ margin-top: 16px; }}
 # sent (what shows without the script, and on first paint), the others wait in a
 # <template> (parsed, not rendered: a province's 20,000 rows cost no layout). The script
 # sorts (by data-sort numbers where a cell has one, else by text in Chinese collation; a
-# second click reverses; blanks last), filters (every select box and the search words
-# must match) and pages the whole list, and the scatter chart follows the filters.
+# second click reverses; blanks last) every table, filters the projects (every select
+# box and the search words must match; the 检查项 and 重复报送 boxes match one of a row's
+# space-separated values) and pages the whole list; the grade bars are recounted and the
+# scatter chart's points shown or hidden to follow the filters.
 _SCRIPT = """
 (function () {
   function list(items) { return Array.prototype.slice.call(items); }
@@ -191,7 +195,7 @@ _SCRIPT = """
     charts.forEach(function (chart) {
       var scale = chart.getAttribute("data-scale");
       var base = Number(chart.getAttribute("data-base"));
-      var unit = Number(chart.getAttribute("data-unit"));
+      var step = Number(chart.getAttribute("data-step"));
       var counts = {};
       visible.forEach(function (row) {
         if (row.getAttribute("data-scale") !== scale) return;
@@ -203,11 +207,11 @@ _SCRIPT = """
       list(chart.querySelectorAll("[data-count]")).forEach(function (mark) {
         var n = counts[mark.getAttribute("data-count")] || 0;
         if (mark.tagName.toLowerCase() === "rect") {
-          mark.setAttribute("y", String(base - n * unit));
-          mark.setAttribute("height", String(n * unit));
+          mark.setAttribute("y", String(base - n * step));
+          mark.setAttribute("height", String(n * step));
           mark.querySelector("title").textContent = mark.getAttribute("data-title") + "：" + n;
         } else {
-          mark.setAttribute("y", String(base - n * unit - 3));
+          mark.setAttribute("y", String(base - n * step - 3));
           mark.textContent = String(n);
         }
       });
@@ -378,12 +382,11 @@ def _row_data(row: PortfolioRow) -> dict[str, str]:
         "reviewed-grade": f.reviewed_grade_label if f else "",
         "status": f.status if f else "",
         "checks": " ".join(sorted(check for check, n in f.checks.items() if n)) if f else "",
-        "resubmitted": _RESUBMITTED if row.resubmitted else "",
+        "resubmitted": " ".join(
+            flag for flag, on in ((RESUBMITTED, row.resubmitted), (SUSPECTED, row.namesakes)) if on
+        ),
         "scale": str(grade_scale(f)) if f else "",
     }
-
-
-_RESUBMITTED = "重复报送"
 
 
 def _filters(rows: list[PortfolioRow], checks: list[CheckCount]) -> list[dict[str, Any]]:
@@ -409,11 +412,12 @@ def _filters(rows: list[PortfolioRow], checks: list[CheckCount]) -> list[dict[st
         ("status", "复核状态", "全部", same(statuses)),
         ("checks", "检查项", "全部", [(c.check, f"{c.title}（{c.projects}）") for c in checks]),
     ]
-    if any(row.resubmitted for row in rows):
-        filters.append(("resubmitted", "重复报送", "全部", same([_RESUBMITTED])))
+    flags = [flag for flag in (RESUBMITTED, SUSPECTED)
+             if any(flag in _row_data(row)["resubmitted"].split() for row in rows)]  # fmt: skip
+    filters.append(("resubmitted", "重复报送", "全部", same(flags)))
     return [
         {"name": name, "label": label, "everything": everything, "options": options,
-         "token": name == "checks"}
+         "token": name in ("checks", "resubmitted")}
         for name, label, everything, options in filters
         if options
     ]  # fmt: skip
@@ -440,18 +444,24 @@ def index_html(
     generated_at: str = "",
     title: str = "绩效自评复核汇总",
     summary_href: str | None = None,
-    reports: bool = False,
+    reports: set[str] | None = None,
 ) -> str:
     """The whole ``index.html`` page; ``summary_href`` links the run's summary workbook,
-    ``reports`` each unit's 复核报告 (``perfeval.show.unitreport``)."""
-    runs = [run for row in rows for run in (row, *row.copies)]
+    ``reports`` names the units whose 复核报告 it links (``perfeval.show.unitreport``)."""
+    runs = [run for row in rows for run in row.files]
     counts = {state: sum(1 for run in runs if run.state == state) for state in RUN_STATES}
     units = unit_summaries(rows)
     checks = check_counts(rows)
     copies = sum(len(row.copies) for row in rows)
+    suspected = sum(1 for row in rows if row.namesakes)
     meta = (
         f"共 {len(rows)} 个项目（{len(units)} 个预算单位）"
-        + (f"，另有 {copies} 份重复报送（同一年度、单位与项目名称，只计一次）" if copies else "")
+        + (f"，另有 {copies} 份{RESUBMITTED}（同一项目的另一份文件，只计一次）" if copies else "")
+        + (
+            f"，{suspected} 个项目{SUSPECTED}（年度、单位与项目名称相同而内容不同，分别计入）"
+            if suspected
+            else ""
+        )
         + f"：完成 {counts['done']}，未变 {counts['skipped']}，失败 {counts['failed']}"
         + (f"；{len(unreadable)} 个文件无法读取" if unreadable else "")
         + (f"。生成于 {generated_at}" if generated_at else "")
@@ -460,7 +470,7 @@ def index_html(
         "title": title,
         "meta": meta,
         "summary_href": summary_href,
-        "reports": reports,
+        "reports": reports or set(),
         "css": Markup(_CSS),  # ours, constant
         "script": Markup(_SCRIPT),  # ours, constant
         "charts": _charts(rows),

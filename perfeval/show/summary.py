@@ -189,7 +189,13 @@ def _projects(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
                 else [None] * 11
             ),
         ]  # fmt: skip
-        _row(sheet, PROJECT_COLUMNS, values, flagged=row.resubmitted, link=row.review_href)
+        _row(
+            sheet,
+            PROJECT_COLUMNS,
+            values,
+            flagged=bool(row.resubmission_note),
+            link=row.review_href,
+        )
 
 
 def _budgets(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
@@ -203,10 +209,11 @@ def _budgets(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:
             RUN_STATES.get(row.state, row.state),
             row.error,
             row.folder,
-            "\n".join(one.source for one in (row, *row.copies)),
+            "\n".join(one.source for one in row.files),
             row.resubmission_note or None,
         ]
-        _row(sheet, BUDGET_COLUMNS, values, flagged=row.resubmitted, link=row.review_href)
+        flagged = bool(row.resubmission_note)
+        _row(sheet, BUDGET_COLUMNS, values, flagged=flagged, link=row.review_href)
 
 
 def _units(sheet: WriteOnlyWorksheet, rows: list[PortfolioRow]) -> None:

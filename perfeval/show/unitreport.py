@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import fmt
 from ..atomic import write_atomic
-from ..exceptions import PerfevalError
 from ..findings import SEVERITY_LABELS
 from ..names import inside, safe_name
 from ..review.portfolio import (
@@ -61,7 +60,6 @@ REPORTS_DIR = "复核报告"
 SUMMARY_HEADINGS = ("项目名称", "自评得分", "复核得分", "偏差", "主要偏差原因")
 BODY_FONT, HEADING_FONT = "宋体", "黑体"
 TABLE_STYLE = "表格文字"
-_PROPERTY_LIMIT = 255  # characters a document property (its title) holds
 
 
 def report_name(unit: str) -> str:
@@ -109,7 +107,7 @@ class _Writer:
 
     def __init__(self, document: Document) -> None:
         self.document = document
-        self._ids = {name: document.styles[name].style_id for name in (*STYLES, "List Number")}
+        self._ids = {name: document.styles[name].style_id for name in STYLES}
 
     def paragraph(self, text: str, style: str = "Normal") -> None:
         paragraph = self.document.add_paragraph(_text(text))
@@ -127,6 +125,16 @@ class _Writer:
         paragraph.add_run(_text(text)).bold = bold or None
         if right:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _keep_whole(row: Any, *, heading: bool = False) -> None:
+    """A table row never split across pages; the heading row repeated on each page."""
+    from docx.oxml import OxmlElement
+
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+    if heading:
+        properties.append(OxmlElement("w:tblHeader"))
 
 
 def _gap(row: PortfolioRow) -> str:
@@ -153,6 +161,8 @@ def _conclusion(out: _Writer, number: int, row: PortfolioRow) -> None:
     if row.copies:
         sources = "、".join(copy.source for copy in row.copies)
         out.paragraph(f"{row.resubmission_note}：以 {row.source} 为准，另见 {sources}。")
+    elif row.resubmission_note:
+        out.paragraph(f"{row.resubmission_note}。")
     f = row.figures
     if f is None:
         out.paragraph(f"未能复核（{row.source}）：{row.error or '没有复核结果'}。")
@@ -169,19 +179,12 @@ def _conclusion(out: _Writer, number: int, row: PortfolioRow) -> None:
     ]
     found = "，".join(f"{label} {n} 项" for label, n in counts)
     out.paragraph(f"检查发现：{found or '未发现问题'}。")
-    if f.declared is not None and f.declared != f.computed:
-        out.paragraph(
-            f"填报合计 {fmt.score(f.declared)} 分与各项自评分相加 {fmt.score(f.computed)} 分不符，"
-            "复核以各项相加为基础。",
-        )
+    if f.total_mismatch:
+        out.paragraph(f"{f.total_mismatch}，复核以各项相加为基础。")
     if f.moves:
         out.paragraph("改变得分的复核调整：")
-        for move in f.moves:
-            out.paragraph(
-                f"“{move.indicator}”：{fmt.score(move.self_score)} → {fmt.score(move.reviewed)} 分。"
-                f"{move.reason}",
-                "List Number",
-            )
+        for number, move in enumerate(f.moves, start=1):  # numbered anew for each project
+            out.paragraph(f"{number}. {move.text}")
     else:
         out.paragraph("复核未调整任何指标的得分。")
     if f.opinion:
@@ -202,7 +205,7 @@ def _set_up(document: Document, title: str) -> None:
     for name, (font, size) in STYLES.items():
         _font(document.styles[name], font, size)
     properties = document.core_properties
-    properties.title, properties.author = _text(title)[:_PROPERTY_LIMIT], "perfeval"
+    properties.title, properties.author = fmt.property_text(title), "perfeval"
     moment = now().astimezone(UTC).replace(tzinfo=None)  # python-docx writes it as UTC
     properties.created = properties.modified = moment
 
@@ -211,7 +214,7 @@ def unit_report(unit: str, rows: list[PortfolioRow], generated_at: str = "") -> 
     """The 复核报告 of one unit's projects (``rows``: one per project, ``one_per_project``)."""
     import docx
 
-    [summary] = unit_summaries(rows)
+    summary = unit_summaries(rows)[0]  # the rows are one unit's
     document = docx.Document()
     title = f"{unit}项目绩效自评复核报告" if unit != NO_UNIT else "项目绩效自评复核报告（未填单位）"
     _set_up(document, title)
@@ -231,10 +234,13 @@ def unit_report(unit: str, rows: list[PortfolioRow], generated_at: str = "") -> 
     table.style = "Table Grid"
     for cell, heading in zip(table.rows[0].cells, SUMMARY_HEADINGS, strict=True):
         out.cell(cell, heading, bold=True)
+    _keep_whole(table.rows[0], heading=True)
     for row in rows:
         f = row.figures
-        cells = table.add_row().cells
-        out.cell(cells[0], row.name + (f"\n{row.resubmission_note}" if row.copies else ""))
+        line = table.add_row()
+        _keep_whole(line)
+        cells = line.cells
+        out.cell(cells[0], "\n".join(filter(None, (row.name, row.resubmission_note))))
         out.cell(cells[1], fmt.score(f.self_total) if f else "—", right=True)
         out.cell(cells[2], fmt.score(f.reviewed) if f else "—", right=True)
         out.cell(cells[3], _gap(row), right=True)
@@ -254,27 +260,32 @@ def unit_report(unit: str, rows: list[PortfolioRow], generated_at: str = "") -> 
 
 def write_unit_reports(
     rows: Iterable[PortfolioRow], out_dir: Path, generated_at: str = ""
-) -> list[Path]:
-    """A 复核报告 per unit in ``out_dir/复核报告/``, each written atomically; the paths.
+) -> tuple[dict[str, Path], list[str]]:
+    """A 复核报告 per unit in ``out_dir/复核报告/``, each written atomically, and the
+    reports of units no longer in the run removed. Returns the reports written, by unit,
+    and why python-docx refused the others (one line a unit; their old reports are gone
+    too, so nothing stale is linked).
 
-    Raises OSError when the folder cannot be made or a report cannot be written, and
-    PerfevalError naming the unit when python-docx refuses what a form says; the reports
-    of the other units are written first either way."""
+    Raises OSError when the folder cannot be made or a report cannot be written (the
+    writing stops there)."""
     by_unit: dict[str, list[PortfolioRow]] = {}
     for row in rows:
         by_unit.setdefault(row.unit_name, []).append(row)
     folder = out_dir / REPORTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    written, refused = [], []
+    written: dict[str, Path] = {}
+    refused = []
     for unit, members in by_unit.items():
         path = inside(folder, report_name(unit))
         try:
             document = office_bytes(unit_report(unit, members, generated_at))
         except ValueError as error:  # python-docx's word for a value it cannot store
-            refused.append(f"“{unit[:40]}”：{error}")
+            refused.append(f"{folder}：单位“{unit[:40]}”的复核报告未能生成：{error}")
             continue
         write_atomic(path, document)
-        written.append(path)
-    if refused:
-        raise PerfevalError(f"{len(refused)} 个单位的复核报告未能生成：" + "；".join(refused))
-    return written
+        written[unit] = path
+    names = {path.name for path in written.values()}
+    for old in folder.glob("*.docx"):  # a report from an earlier run, of a unit not in this one
+        if old.name not in names:
+            old.unlink()
+    return written, refused

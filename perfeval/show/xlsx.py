@@ -152,7 +152,7 @@ def write_review_workbook(review: Review, path: Path) -> Path:
     _write_meta(meta, review)
     meta.sheet_state = "hidden"
     name = review.evaluation.project.name or "未命名项目"
-    workbook.properties.title = fmt.xml_text(f"{name} 复核表")[:255]
+    workbook.properties.title = fmt.property_text(f"{name} 复核表")
     workbook.properties.creator = "perfeval"
     _save_atomically(workbook, path)
     return path
