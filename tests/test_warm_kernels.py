@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,37 @@ def test_kernelstate_names_what_a_project_changed() -> None:
     assert any(item.endswith("DataFrame.to_html 被改动") for item in found)
     for what in ("sys.path", "os.environ", "warnings.filters", "pandas options"):
         assert f"{what} 被改动" in found
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_kernel_that_died_before_its_project_is_replaced(tmp_path: Path, warm: bool) -> None:
+    """A kernel started ahead can die before its project (two kernels starting at once may
+    be handed the same ports): the project gets a live one, not a 60 s wait and a failure."""
+    from jupyter_core.utils import run_sync
+
+    from perfeval.run.execute import Job, NotebookRunner, WorkerConfig
+
+    notebook = tmp_path / "one.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('ran')")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, notebook)
+    config = WorkerConfig(kernel_name="python3", cwd=str(tmp_path), warm_kernel=warm)
+    form = {"form_path": str(fg.SEED_TSV), "sheet": None, "params_dir": str(tmp_path / "p")}
+    runner = NotebookRunner(config)
+    try:
+        first = runner.run(Job("first", str(tmp_path / "out"), str(notebook), form, "first"))
+        assert first.ok, first.error
+        # The kernel the next project would get — kept (warm) or started ahead — dies.
+        doomed = runner._kernel if warm else runner._spare
+        assert doomed is not None
+        run_sync(doomed.shutdown_kernel)(now=True)
+        started = time.monotonic()
+        second = runner.run(Job("second", str(tmp_path / "out"), str(notebook), form, "second"))
+        assert second.ok, second.error
+        assert time.monotonic() - started < 30
+    finally:
+        runner.close()

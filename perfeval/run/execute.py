@@ -237,8 +237,28 @@ class NotebookRunner:
         except Exception:  # the job that needs it will start one and report the error
             return None
 
+    def _live(self, km: AsyncKernelManager | None) -> AsyncKernelManager | None:
+        """``km`` if its kernel is still running, else None (it is cleaned up): a kernel
+        started ahead can die before its project — two kernels starting at once may be given
+        the same ports — and a project handed a dead one would fail, or wait 60 s first."""
+        from jupyter_core.utils import run_sync
+
+        if km is None:
+            return None
+        try:
+            alive = bool(run_sync(km.is_alive)())
+        except Exception:
+            alive = False
+        if not alive:
+            self._stop_kernel(km)
+        return km if alive else None
+
     def _take_kernel(self) -> AsyncKernelManager:
-        """The kernel for the next job: the warm one, else the spare started ahead, else a new one."""
+        """The kernel for the next job: the warm one, else the spare started ahead, else a new
+        one — never one that has died."""
+        self._spare = self._live(self._spare)
+        if self._kernel is not None and self._live(self._kernel) is None:
+            self._kernel = None
         if not self.config.warm_kernel:
             km = self._spare or self._start_kernel()
             self._spare = self._start_kernel_or_none()
