@@ -56,6 +56,7 @@ from ..stamp import now
 from .execute import (
     HTML_NAME,
     NOTEBOOK_NAME,
+    PAGE_TITLE_SUFFIX,
     WORKBOOK_NAME,
     Job,
     JobResult,
@@ -63,7 +64,6 @@ from .execute import (
     reason,
     run_jobs,
 )
-from .export import PAGE_TITLE_SUFFIX
 from .manifest import MANIFEST_NAME, Manifest, code_sha256, perfeval_version, sha256_of
 from .names import FolderNamer
 

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HTML_NAME",
     "NOTEBOOK_NAME",
+    "PAGE_TITLE_SUFFIX",
     "WORKBOOK_NAME",
     "Job",
     "JobResult",
@@ -72,6 +73,8 @@ __all__ = [
 
 NOTEBOOK_NAME = "review.ipynb"
 HTML_NAME = "review.html"
+#: A review page's title: the project's name, then this.
+PAGE_TITLE_SUFFIX = " - 绩效自评复核"
 WORKBOOK_NAME = "review.xlsx"
 # Imported once in the forkserver, so every worker forked from it has them already.
 _PRELOAD = [

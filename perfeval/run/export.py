@@ -30,7 +30,6 @@ from .handover import HANDOVER_TAG, INTERACTIVE_TAG
 
 __all__ = [
     "PAGE_CSS",
-    "PAGE_TITLE_SUFFIX",
     "ReviewExporter",
     "export_html",
     "external_references",
@@ -90,9 +89,6 @@ a.anchor-link { display: none; }
   a { color: inherit; text-decoration: none; }
 }
 """
-
-#: A review page's title: the project's name, then this.
-PAGE_TITLE_SUFFIX = " - 绩效自评复核"
 
 _TEMPLATE_NAME = "perfeval-review.html.j2"
 _TEMPLATE = """\

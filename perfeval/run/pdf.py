@@ -22,8 +22,7 @@ from typing import Any
 
 from ..atomic import PARTIAL_PREFIX
 from ..exceptions import RunError
-from .execute import HTML_NAME
-from .export import PAGE_TITLE_SUFFIX
+from .execute import HTML_NAME, PAGE_TITLE_SUFFIX
 
 __all__ = ["CHROMIUM", "PDF_NAME", "pdf_printer", "print_reviews", "review_pages"]
 
