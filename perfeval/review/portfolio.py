@@ -457,10 +457,10 @@ def one_per_project(rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
         lead = next((row for row in group if row.figures is not None), group[0])
         copies = tuple(row for row in group if row is not lead)
         merged.append(replace(lead, copies=copies) if copies else lead)
-    names = Counter(same_name(row) for row in merged)
+    named = [(same_name(row), row) for row in merged]
+    names = Counter(name for name, _ in named)
     return [
-        replace(row, namesakes=names[same_name(row)] - 1) if names[same_name(row)] > 1 else row
-        for row in merged
+        replace(row, namesakes=names[name] - 1) if names[name] > 1 else row for name, row in named
     ]
 
 

@@ -412,8 +412,8 @@ def _filters(rows: list[PortfolioRow], checks: list[CheckCount]) -> list[dict[st
         ("status", "复核状态", "全部", same(statuses)),
         ("checks", "检查项", "全部", [(c.check, f"{c.title}（{c.projects}）") for c in checks]),
     ]
-    flags = [flag for flag in (RESUBMITTED, SUSPECTED)
-             if any(flag in _row_data(row)["resubmitted"].split() for row in rows)]  # fmt: skip
+    flags = [flag for flag, on in ((RESUBMITTED, any(row.resubmitted for row in rows)),
+                                   (SUSPECTED, any(row.namesakes for row in rows))) if on]  # fmt: skip
     filters.append(("resubmitted", "重复报送", "全部", same(flags)))
     return [
         {"name": name, "label": label, "everything": everything, "options": options,
