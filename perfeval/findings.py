@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SEVERITIES", "SEVERITY_LABELS", "Finding"]
+__all__ = ["SEVERITIES", "SEVERITY_LABELS", "Finding", "counts_text"]
 
 #: From the most to the least serious.
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """Findings counted by severity as a reviewer writes it: ``错误 11 项，警告 10 项``, most
+    serious first; "" when there are none."""
+    return "，".join(f"{SEVERITY_LABELS[s]} {counts[s]} 项" for s in SEVERITIES if counts.get(s))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from .. import fmt
 from ..check.catalogue import catalogue
 from ..check.narrative import NARRATIVE_FIELDS, NATIONAL_FIELD_LABELS
 from ..exceptions import PerfevalError
-from ..findings import SEVERITIES, SEVERITY_LABELS, Finding
+from ..findings import SEVERITIES, SEVERITY_LABELS, Finding, counts_text
 from ..model import BudgetBlock
 from ..review.build import IndicatorReview, Review, Totals
 from .labels import evidence_items, layout_label
@@ -288,7 +288,7 @@ def conclusion_section(review: Review) -> str:
         status = f"{record.status}（{record.completed_by}，{record.completed_at:%Y-%m-%d %H:%M}）"
     else:
         status = record.status
-    counts = [(SEVERITY_LABELS[s], n) for s, n in review.counts().items() if n]
+    counts = counts_text(review.counts())
 
     def graded(total: Decimal | None, grade: str | None) -> str:
         return f"{fmt.score(total)} 分（{grade or '无等级'}）"

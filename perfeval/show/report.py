@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import fmt
-from ..findings import SEVERITIES, SEVERITY_LABELS, Finding
+from ..findings import SEVERITIES, SEVERITY_LABELS, Finding, counts_text
 from ..review.build import Review
 from .labels import layout_label
 
@@ -45,8 +45,7 @@ def findings_lines(review: Review) -> list[str]:
     if not review.findings:
         lines.append("   未发现问题。")
     else:
-        summary = "，".join(f"{SEVERITY_LABELS[s]} {counts[s]} 项" for s in SEVERITIES if counts[s])
-        lines.append(f"   检查发现：{summary}")
+        lines.append(f"   检查发现：{counts_text(counts)}")
     for severity in SEVERITIES:
         group = [f for f in review.findings if f.severity == severity]
         if not group:

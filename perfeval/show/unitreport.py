@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import fmt
 from ..atomic import write_atomic
-from ..findings import SEVERITY_LABELS
+from ..findings import counts_text
 from ..names import inside, safe_name
 from ..review.portfolio import (
     NO_UNIT,
@@ -172,12 +172,7 @@ def _conclusion(out: _Writer, number: int, row: PortfolioRow) -> None:
         f"{_graded(f.computed, f.computed_grade)}，复核 {_graded(f.reviewed, f.reviewed_grade)}；"
         f"偏离度 {fmt.rate(f.deviation)}。复核状态：{f.status or '—'}。",
     )
-    counts = [
-        (SEVERITY_LABELS[s], n)
-        for s, n in (("error", f.errors), ("warning", f.warnings), ("info", f.infos))
-        if n
-    ]
-    found = "，".join(f"{label} {n} 项" for label, n in counts)
+    found = counts_text({"error": f.errors, "warning": f.warnings, "info": f.infos})
     out.paragraph(f"检查发现：{found or '未发现问题'}。")
     if f.total_mismatch:
         out.paragraph(f"{f.total_mismatch}，复核以各项相加为基础。")

@@ -42,7 +42,7 @@ from .. import fmt
 from ..atomic import write_atomic
 from ..check.catalogue import catalogue
 from ..exceptions import PerfevalError
-from ..findings import SEVERITY_LABELS, Finding
+from ..findings import Finding, counts_text
 from ..model import Evaluation
 from ..review.build import IndicatorReview, Review
 from ..review.original import original_sheet
@@ -215,7 +215,7 @@ def _write_header_block(sheet: Worksheet, review: Review) -> None:
     if record.completed_by and record.completed_at:
         status += f"（{record.completed_by}，{record.completed_at:%Y-%m-%d %H:%M}）"
     counts = review.counts()
-    summary = "，".join(f"{SEVERITY_LABELS[s]} {n} 项" for s, n in counts.items() if n) or "无"
+    summary = counts_text(counts) or "无"
     summary += "；各行的发现见“检查发现”列，全部发现见“检查发现”工作表"
     for name in record.orphaned:
         kept = record.adjustments[name]
