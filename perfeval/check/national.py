@@ -267,14 +267,16 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
     budget = adjusted if adjusted is not None else initial
     if budget and executed is not None:
         basis = f"全年执行数{_wan(executed)}÷{budget_label}{_wan(budget)}={fmt.rate(rate)}"
+    # How the expected score was worked out, as the sentence after the form's own score.
+    reckoned, turn = f"按{basis}", "，但"
     if block.total_blank:
-        basis = f"年度资金总额行未填（均为0或空白），按其中各行合计，{basis}"
+        reckoned, turn = f"年度资金总额行未填（均为0或空白），按其中各行合计，{basis}", "；"
     capped = "（超过100%按100%计）" if rate > 1 else ""
     if block.score is None:
         yield Finding(
             "budget.score",
             "error",
-            f"项目资金的得分未填写；按{basis}{capped}，应得{fmt.score(score)}分。",
+            f"项目资金的得分未填写；{reckoned}{capped}，应得{fmt.score(score)}分。",
             evidence=evidence,
             suggestion=f"预算执行得分应为{fmt.score(score)}分。",
         )
@@ -292,7 +294,7 @@ def check_budget_score(evaluation: Evaluation, context: Context) -> Iterator[Fin
     yield Finding(
         "budget.score",
         "error",
-        f"项目资金得分填报{fmt.score(block.score)}分，但按{basis}{capped}，"
+        f"项目资金得分填报{fmt.score(block.score)}分{turn}{reckoned}{capped}，"
         f"应得{fmt.score(score)}分（{fmt.score(block.weight)}×{fmt.rate(min(rate, Decimal(1)))}）{note}。",
         evidence=evidence,
         suggestion=f"预算执行得分应为{fmt.score(score)}分，总分相应调整。",
